@@ -10,22 +10,22 @@ type Field uint8
 // Canonical fields. FieldNone marks a column that maps to nothing known; its
 // values are carried through in Row.Extra, never dropped.
 const (
-	FieldNone       Field = iota
-	FieldFirstName        // given name(s)
-	FieldLastName         // family name
-	FieldFullName         // "Anna Andersson" in one cell, split by the normaliser
-	FieldStreet           // street address line
-	FieldCO               // c/o line
-	FieldPostalCode       // postal code
-	FieldCity             // post town
-	FieldCountry          // country name or ISO code
-	FieldPhone            // landline or unspecified phone ("Telefon")
-	FieldMobile           // mobile phone ("Mobil")
-	FieldPhoneOther       // further phone columns ("Telefon 2", "Arbete")
-	FieldEmail            // e-mail address
-	FieldPNR              // personnummer, samordningsnummer or PESEL
-	FieldConsentCompany   // company named in a consent the supplier collected
-	FieldConsentDate      // date of that consent
+	FieldNone           Field = iota
+	FieldFirstName            // given name(s)
+	FieldLastName             // family name
+	FieldFullName             // "Anna Andersson" in one cell, split by the normaliser
+	FieldStreet               // street address line
+	FieldCO                   // c/o line
+	FieldPostalCode           // postal code
+	FieldCity                 // post town
+	FieldCountry              // country name or ISO code
+	FieldPhone                // landline or unspecified phone ("Telefon")
+	FieldMobile               // mobile phone ("Mobil")
+	FieldPhoneOther           // further phone columns ("Telefon 2", "Arbete")
+	FieldEmail                // e-mail address
+	FieldPNR                  // personnummer, samordningsnummer or PESEL
+	FieldConsentCompany       // company named in a consent the supplier collected
+	FieldConsentDate          // date of that consent
 	numFields
 )
 

@@ -25,7 +25,7 @@ type Reader interface {
 // Info describes a file as the reader understood it. It goes into the
 // scorecard so a supplier can see how their file was read.
 type Info struct {
-	Format     string `json:"format"`              // "csv" or "xlsx"
+	Format     string `json:"format"`               // "csv" or "xlsx"
 	Compressed string `json:"compressed,omitempty"` // "gzip" or ""
 	Encoding   string `json:"encoding,omitempty"`   // "utf-8", "utf-8-bom", "windows-1252"
 	Delimiter  string `json:"delimiter,omitempty"`  // ";", ",", "\t", "|"

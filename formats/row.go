@@ -19,17 +19,17 @@ type Row struct {
 
 	// Canonical fields, normalised. A phone is empty unless it is a valid
 	// number of a type a person can be called on.
-	FirstName  string `parquet:"first_name"`
-	LastName   string `parquet:"last_name"`
-	Street     string `parquet:"street"`
-	CO         string `parquet:"co"`
-	PostalCode string `parquet:"postal_code"`
-	City       string `parquet:"city,dict"`
-	Country    string `parquet:"country,dict"`
-	Email      string `parquet:"email"`
-	PNR        string `parquet:"pnr"`
-	PhoneE164  string `parquet:"phone_e164"`
-	MobileE164 string `parquet:"mobile_e164"`
+	FirstName  string   `parquet:"first_name"`
+	LastName   string   `parquet:"last_name"`
+	Street     string   `parquet:"street"`
+	CO         string   `parquet:"co"`
+	PostalCode string   `parquet:"postal_code"`
+	City       string   `parquet:"city,dict"`
+	Country    string   `parquet:"country,dict"`
+	Email      string   `parquet:"email"`
+	PNR        string   `parquet:"pnr"`
+	PhoneE164  string   `parquet:"phone_e164"`
+	MobileE164 string   `parquet:"mobile_e164"`
 	Phones     []string `parquet:"phones,list"` // further valid numbers, E.164
 
 	// Values as the supplier sent them, so they can be shown what they sent.
@@ -50,10 +50,10 @@ type Row struct {
 	StreetNumber    string `parquet:"street_number"`
 	StreetLetter    string `parquet:"street_letter,dict"`
 	Apartment       string `parquet:"apartment"`
-	BirthDate       string `parquet:"birth_date"` // YYYY-MM-DD where the identity number is valid
-	Gender          string `parquet:"gender,dict"` // "M", "F" or ""
+	BirthDate       string `parquet:"birth_date"`   // YYYY-MM-DD where the identity number is valid
+	Gender          string `parquet:"gender,dict"`  // "M", "F" or ""
 	IDKind          string `parquet:"id_kind,dict"` // personnummer, samordningsnummer, pesel
-	NameKey         string `parquet:"name_key"` // case- and accent-folded, for matching
+	NameKey         string `parquet:"name_key"`     // case- and accent-folded, for matching
 	EmailSuggestion string `parquet:"email_suggestion"`
 
 	// Validation marks.
