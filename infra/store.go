@@ -5,17 +5,18 @@ package infra
 
 import (
 	"context"
-	"errors"
 	"io"
+	"io/fs"
 	"iter"
 	"time"
 )
 
 // Sentinel errors that callers branch on. Providers map their own errors to
-// these.
+// these. They are the standard library's, so code that must not import infra
+// (worker) can test for them with errors.Is(err, fs.ErrNotExist).
 var (
-	ErrNotFound = errors.New("object not found")
-	ErrExists   = errors.New("object already exists")
+	ErrNotFound = fs.ErrNotExist
+	ErrExists   = fs.ErrExist
 )
 
 // ObjectInfo describes one stored object.
@@ -37,6 +38,11 @@ type BucketReader interface {
 	Stat(ctx context.Context, key string) (ObjectInfo, error)
 	// List yields every object whose key starts with prefix, in key order.
 	List(ctx context.Context, prefix string) iter.Seq2[ObjectInfo, error]
+	// ListKeys returns the keys under prefix, in key order: List without
+	// infra's types, for consumers that declare their own interface.
+	ListKeys(ctx context.Context, prefix string) ([]string, error)
+	// Size returns the object's size in bytes or ErrNotFound.
+	Size(ctx context.Context, key string) (int64, error)
 }
 
 // Store is a flat key space of objects, rooted at a prefix: a local folder
@@ -45,8 +51,8 @@ type Store interface {
 	BucketReader
 	// Create returns a writer for key. The object exists only once Close
 	// returned nil (go-cloud's contract); on error nothing is left behind.
-	// Abort discards the write.
-	Create(ctx context.Context, key string) (Writer, error)
+	// The writer also implements Aborter, to discard the write.
+	Create(ctx context.Context, key string) (io.WriteCloser, error)
 	// PutIfAbsent writes data at key only if no object exists there;
 	// otherwise it returns ErrExists. This is the commit primitive.
 	PutIfAbsent(ctx context.Context, key string, data []byte) error
@@ -56,11 +62,8 @@ type Store interface {
 	URL() string
 }
 
-// Writer is an object being written.
-type Writer interface {
-	io.Writer
-	// Close commits the object; its error is part of success.
-	Close() error
-	// Abort discards what was written. Safe after Close (then a no-op).
+// Aborter is implemented by the writers Create returns: Abort discards what
+// was written. Safe after Close (then a no-op).
+type Aborter interface {
 	Abort() error
 }

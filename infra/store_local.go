@@ -157,8 +157,26 @@ func (s *LocalStore) List(ctx context.Context, prefix string) iter.Seq2[ObjectIn
 	}
 }
 
+// ListKeys implements BucketReader.
+func (s *LocalStore) ListKeys(ctx context.Context, prefix string) ([]string, error) {
+	var keys []string
+	for o, err := range s.List(ctx, prefix) {
+		if err != nil {
+			return keys, err
+		}
+		keys = append(keys, o.Key)
+	}
+	return keys, nil
+}
+
+// Size implements BucketReader.
+func (s *LocalStore) Size(ctx context.Context, key string) (int64, error) {
+	o, err := s.Stat(ctx, key)
+	return o.Size, err
+}
+
 // Create implements Store.
-func (s *LocalStore) Create(_ context.Context, key string) (Writer, error) {
+func (s *LocalStore) Create(_ context.Context, key string) (io.WriteCloser, error) {
 	p, err := s.path(key)
 	if err != nil {
 		return nil, err
@@ -248,3 +266,5 @@ func (s *LocalStore) Delete(_ context.Context, key string) error {
 	}
 	return nil
 }
+
+var _ Store = (*LocalStore)(nil)
