@@ -90,6 +90,10 @@ type Row struct {
 
 	// Extra carries unmapped input columns as "header=value" pairs.
 	Extra []string `parquet:"extra,list"`
+
+	// Transient values for stages; not written.
+	FullNameRaw string   `parquet:"-"` // a "name" column holding first and last name
+	PhonesRaw   []string `parquet:"-"` // further phone columns as sent
 }
 
 var (
@@ -114,9 +118,9 @@ func Bool(b bool) *bool {
 
 // Reset clears r for reuse, keeping the capacity of its slices.
 func (r *Row) Reset() {
-	phones, reasons, extra := r.Phones[:0], r.Reasons[:0], r.Extra[:0]
+	phones, reasons, extra, praw := r.Phones[:0], r.Reasons[:0], r.Extra[:0], r.PhonesRaw[:0]
 	*r = Row{}
-	r.Phones, r.Reasons, r.Extra = phones, reasons, extra
+	r.Phones, r.Reasons, r.Extra, r.PhonesRaw = phones, reasons, extra, praw
 }
 
 // AddReason appends a reason code once.

@@ -36,6 +36,18 @@ type Ordered interface {
 	Ordered()
 }
 
+// Planner is implemented by stages that must see the whole delivery before
+// they can mark any row (dedup survivorship: "most complete, then earliest
+// line"). The runner makes two passes over the input: in the first it runs
+// the stages before the planner and calls Observe with every batch, in file
+// order, from one goroutine; then Plan once; in the second pass Process is
+// called like any parallel stage's and applies the plan.
+type Planner interface {
+	Stage
+	Observe(ctx context.Context, b *Batch) error
+	Plan(ctx context.Context) error
+}
+
 // StageFunc adapts a function to a parallel Stage.
 type StageFunc struct {
 	StageName string
