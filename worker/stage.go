@@ -10,11 +10,15 @@ import (
 )
 
 // Batch is a slice of consecutive records of one file and the rows washed
-// from them: Rows[i] belongs to Records[i].
+// from them: Rows[i] belongs to Records[i], and len(Rows) == len(Records).
+// Batches are recycled: a stage must not keep references into one after
+// Process returns.
 type Batch struct {
 	Seq     int64 // position of the batch in the file, from 0
 	Records []formats.Record
 	Rows    []formats.Row
+
+	cells []string // arena for Records[i].Fields
 }
 
 // Stage marks rows in place. A bad row is data: mark it (reason code) and
