@@ -69,6 +69,7 @@ type WashConfig struct {
 	Notes       []string
 	CodeVersion string
 	Counters    *Counters    // optional, for progress display
+	Timer       *Timer       // optional: measures every stage (bench, metrics)
 	Logger      *slog.Logger // nil: discard
 	// AfterCommit runs once the manifest is written (e.g. to commit a
 	// dedup index); its error is reported but the run stays committed.
@@ -290,6 +291,9 @@ func (r *run) openStages(ctx context.Context) ([]Stage, formats.Mapping, formats
 			return nil, m, info, err
 		}
 		stages = append(stages, more...)
+	}
+	if r.cfg.Timer != nil {
+		stages = r.cfg.Timer.WrapAll(stages)
 	}
 	return stages, m, info, nil
 }

@@ -300,3 +300,33 @@ func TestWashCancelledDoesNotCommit(t *testing.T) {
 		t.Fatalf("manifest after cancel: %v", err)
 	}
 }
+
+func TestTimerKeepsStageKinds(t *testing.T) {
+	var tm Timer
+	fs := &firstSeen{first: map[string]int64{}}
+	wrapped := tm.WrapAll([]Stage{StageFunc{"plain", func(context.Context, *Batch) error { return nil }}, fs, &orderCheck{}})
+	if _, ok := wrapped[1].(Planner); !ok {
+		t.Fatal("wrapped planner lost Planner")
+	}
+	if _, ok := wrapped[2].(Ordered); !ok {
+		t.Fatal("wrapped ordered stage lost Ordered")
+	}
+	if _, ok := wrapped[0].(Ordered); ok {
+		t.Fatal("plain stage became Ordered")
+	}
+	in, key := writeInput(t, 300, 0)
+	cfg, _ := testConfig(t, in, key)
+	cfg.Timer = &tm
+	tm.stats = nil
+	cfg.Stages = func(Env, formats.Mapping) ([]Stage, error) { return []Stage{&firstSeen{first: map[string]int64{}}}, nil }
+	if _, err := Wash(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]int64{}
+	for _, st := range tm.Times() {
+		rows[st.Stage] = st.Rows
+	}
+	if rows["parse"] != 600 || rows["firstseen"] != 300 || rows["firstseen.observe"] != 300 {
+		t.Fatalf("stage rows %v: parse runs in both passes (600), the planner's Process and Observe once each (300)", rows)
+	}
+}
