@@ -97,8 +97,8 @@ func testConfig(t *testing.T, in *infra.LocalStore, key string) (WashConfig, *in
 		t.Fatal(err)
 	}
 	return WashConfig{
-		Env:  Env{RunID: "run1", Supplier: "acme", AsOf: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), SourceFile: key},
-		In:   in, InKey: key, Out: out, Open: openLines, Workers: 3, Batch: 7, PartRows: 50,
+		Env: Env{RunID: "run1", Supplier: "acme", AsOf: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), SourceFile: key},
+		In:  in, InKey: key, Out: out, Open: openLines, Workers: 3, Batch: 7, PartRows: 50,
 	}, out
 }
 
@@ -318,7 +318,9 @@ func TestTimerKeepsStageKinds(t *testing.T) {
 	cfg, _ := testConfig(t, in, key)
 	cfg.Timer = &tm
 	tm.stats = nil
-	cfg.Stages = func(Env, formats.Mapping) ([]Stage, error) { return []Stage{&firstSeen{first: map[string]int64{}}}, nil }
+	cfg.Stages = func(Env, formats.Mapping) ([]Stage, error) {
+		return []Stage{&firstSeen{first: map[string]int64{}}}, nil
+	}
 	if _, err := Wash(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
