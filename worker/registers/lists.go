@@ -97,8 +97,9 @@ func loadConsents(ctx context.Context, src Source, files []file, opts *LoadOptio
 	return &loaded{in, c}, nil
 }
 
-// loadCustomers reads phone_or_pnr,company,contract_end. A value that is a
-// valid personnummer is taken as one, otherwise as a phone number.
+// loadCustomers reads phone_or_pnr,company,contract_end. A value written
+// with "+" or "00" is a phone number; otherwise a value that is a valid
+// personnummer is taken as one, else as a phone number.
 func loadCustomers(ctx context.Context, src Source, files []file, opts *LoadOptions) (*loaded, error) {
 	c := &Customers{byPhone: map[uint64][]customer{}, byPNR: map[uint64][]customer{}}
 	in := newInfo(CustomersName, files)
@@ -116,7 +117,8 @@ func loadCustomers(ctx context.Context, src Source, files []file, opts *LoadOpti
 			in.Skipped++
 			return nil
 		}
-		if p, ok := opts.NormalisePNR(v); ok {
+		phoneOnly := strings.HasPrefix(v, "+") || strings.HasPrefix(v, "00")
+		if p, ok := opts.NormalisePNR(v); ok && !phoneOnly {
 			if k, ok := pnrKey(p); ok {
 				c.byPNR[k] = append(c.byPNR[k], customer{co, end})
 				c.n++
