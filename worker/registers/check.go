@@ -160,6 +160,33 @@ func (c *Checker) EarliestValidUntil() string {
 type Scratch struct {
 	forget *forgetMatcher
 	a, b   []byte
+	sink   uint64
+}
+
+// markChunk is how many rows MarkBatch prefetches ahead: their NIX slots
+// (2 cache lines a row) stay in L1/L2 until they are marked.
+const markChunk = 256
+
+// MarkBatch marks rows as Mark does, faster: it first touches the NIX
+// slots of a chunk of rows in one tight loop, so that the CPU overlaps
+// their cache misses (a 3-million-number NIX is 36 MB, beyond the caches),
+// then marks the chunk.
+func (c *Checker) MarkBatch(rows []formats.Row, sc *Scratch) {
+	nix := c.set.NIX
+	for lo := 0; lo < len(rows); lo += markChunk {
+		hi := min(lo+markChunk, len(rows))
+		if nix.Len() > 0 {
+			var sink uint64
+			for i := lo; i < hi; i++ {
+				r := &rows[i]
+				sink += nix.touch(r.MobileE164) + nix.touch(r.PhoneE164)
+			}
+			sc.sink += sink
+		}
+		for i := lo; i < hi; i++ {
+			c.Mark(&rows[i], sc)
+		}
+	}
 }
 
 // NewScratch returns working memory for one goroutine.
