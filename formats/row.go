@@ -94,6 +94,10 @@ type Row struct {
 	// Transient values for stages; not written.
 	FullNameRaw string   `parquet:"-"` // a "name" column holding first and last name
 	PhonesRaw   []string `parquet:"-"` // further phone columns as sent
+	// NIXBlockedMask marks which valid numbers the suppress stage found
+	// blocked by NIX, for the decide stage: bit 0 PhoneE164, bit 1
+	// MobileE164, bit 2+i Phones[i] (i < 5); bit 7 any of Phones[5:].
+	NIXBlockedMask uint8 `parquet:"-"`
 }
 
 var (

@@ -24,6 +24,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"wash", "wash one supplier file into marked Parquet rows and a scorecard", runWash},
+		{"registers", "build register snapshots (build) or show register versions (info)", runRegisters},
+		{"forget", "add people to the forget list as keyed hashes (add), rehash under a new key (rotate)", runForget},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -1,0 +1,531 @@
+package registers
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/listwash/listwash/formats"
+)
+
+// Reason codes the Checker puts on rows.
+const (
+	ReasonNIXBlocked             = "NIX_BLOCKED"               // a valid number of the row is on NIX and nothing lifts it
+	ReasonNIXConsent             = "NIX_CONSENT"               // a listed number is lifted by a consent naming the company
+	ReasonNIXCustomerExempt      = "NIX_CUSTOMER_EXEMPT"       // a listed number is lifted by a customer relationship
+	ReasonNIXConsentExpired      = "NIX_CONSENT_EXPIRED"       // information: a consent for the company, older than 3 months
+	ReasonNIXConsentOtherCompany = "NIX_CONSENT_OTHER_COMPANY" // information: a consent naming another company
+	ReasonNIXConsentFuture       = "NIX_CONSENT_FUTURE"        // information: a consent dated after the as-of date
+	ReasonRobinson               = "ROBINSON"
+	ReasonInternalDNC            = "INTERNAL_DNC"
+	ReasonDeceased               = "DECEASED"
+	ReasonErased                 = "ERASED"
+	ReasonAddressUpdated         = "ADDRESS_UPDATED"
+	ReasonProtectedIdentity      = "PROTECTED_IDENTITY"
+	ReasonPhoneOwnerMismatch     = "PHONE_OWNER_MISMATCH"
+)
+
+// NIX blocked-mask bits (formats.Row.NIXBlockedMask).
+const (
+	MaskPhone      uint8 = 1 << 0 // PhoneE164
+	MaskMobile     uint8 = 1 << 1 // MobileE164
+	MaskPhonesBase       = 2      // Phones[i] is bit MaskPhonesBase+i for i < MaskPhonesMax
+	MaskPhonesMax        = 5
+	MaskPhonesRest uint8 = 1 << 7 // any of Phones[MaskPhonesMax:] blocked: treat all of them as blocked
+)
+
+// PhoneBit is the NIXBlockedMask bit of Phones[i].
+func PhoneBit(i int) uint8 {
+	if i < MaskPhonesMax {
+		return 1 << (MaskPhonesBase + i)
+	}
+	return MaskPhonesRest
+}
+
+// Policy is what the rules are judged by in one run.
+type Policy struct {
+	Company string    // the company the list is washed for; consents and customers must name it
+	AsOf    time.Time // the date the rules are judged at
+	// ConsentMonths a consent counts after its date. Default 3.
+	ConsentMonths int
+	// CustomerMonths a customer relationship lifts NIX after the contract
+	// ended. Default 12.
+	CustomerMonths int
+	// NIXValidMonths a number checked against NIX may be called, from the
+	// register version's date. Default 2.
+	NIXValidMonths int
+}
+
+// Checker marks rows against a Set under a Policy. Safe for concurrent
+// use; each goroutine needs its own Scratch.
+//
+// ValidUntil of a row is the earliest date until which every callable
+// number of the row may be called: the NIX version plus 2 months for a
+// number not listed; for a listed number lifted by a consent, the earlier of
+// consent date plus 3 months and version plus 2 months; lifted by a customer
+// relationship, the earlier of contract end plus 12 months and version plus 2
+// months. It is NULL when NIX was not used or no number of the row may be
+// called.
+type Checker struct {
+	set                           *Set
+	company                       string
+	asOf                          day
+	consentMonths, customerMonths int
+	nixVersion                    *string
+	nixValid                      day
+	dates                         map[day]*string // interned ValidUntil values
+	earliestLifted                atomic.Int64    // earliest lifted ValidUntil written
+	sawFree                       atomic.Bool     // some row got nixValid
+	robinson, dnc                 *TypedList
+	hasRobinsonAddr, needNameFold bool
+}
+
+// NewChecker prepares the per-run state: interned dates and version.
+func (s *Set) NewChecker(p Policy) (*Checker, error) {
+	if p.AsOf.IsZero() {
+		return nil, fmt.Errorf("as-of date is required: %w", ErrConfig)
+	}
+	c := &Checker{
+		set: s, company: foldCompany(p.Company), asOf: dayOf(p.AsOf),
+		consentMonths: p.ConsentMonths, customerMonths: p.CustomerMonths,
+		dates: map[day]*string{}, robinson: s.Robinson, dnc: s.DNC,
+	}
+	if c.consentMonths == 0 {
+		c.consentMonths = 3
+	}
+	if c.customerMonths == 0 {
+		c.customerMonths = 12
+	}
+	valid := p.NIXValidMonths
+	if valid == 0 {
+		valid = NIXValidMonths
+	}
+	c.earliestLifted.Store(int64(ongoing))
+	if in := s.Info(NIXName); in.Used {
+		v, _ := parseDay(in.Version)
+		vs := v.String()
+		c.nixVersion = &vs
+		c.nixValid = v.addMonths(valid)
+		c.intern(c.nixValid)
+		if s.Consents != nil {
+			for _, cs := range s.Consents.byPhone {
+				for _, x := range cs {
+					if x.company == c.company {
+						c.intern(min(x.date.addMonths(c.consentMonths), c.nixValid))
+					}
+				}
+			}
+		}
+		if s.Customers != nil {
+			for _, m := range []map[uint64][]customer{s.Customers.byPhone, s.Customers.byPNR} {
+				for _, cs := range m {
+					for _, x := range cs {
+						if x.company == c.company && x.end != ongoing {
+							c.intern(min(x.end.addMonths(c.customerMonths), c.nixValid))
+						}
+					}
+				}
+			}
+		}
+	}
+	c.hasRobinsonAddr = s.Robinson != nil && s.Robinson.addresses.Len() > 0
+	c.needNameFold = s.Deceased != nil && s.Deceased.nameAddr.Len() > 0
+	return c, nil
+}
+
+func (c *Checker) intern(d day) {
+	if _, ok := c.dates[d]; !ok {
+		s := d.String()
+		c.dates[d] = &s
+	}
+}
+
+// EarliestValidUntil is the earliest ValidUntil this checker has written
+// ("" if none): for the manifest.
+func (c *Checker) EarliestValidUntil() string {
+	e := day(c.earliestLifted.Load())
+	if c.sawFree.Load() && c.nixValid < e {
+		e = c.nixValid
+	}
+	if e == ongoing {
+		return ""
+	}
+	return e.String()
+}
+
+// Scratch is per-goroutine working memory for Mark.
+type Scratch struct {
+	forget *forgetMatcher
+	a, b   []byte
+	sink   uint64
+}
+
+// markChunk is how many rows MarkBatch prefetches ahead: their NIX slots
+// (2 cache lines a row) stay in L1/L2 until they are marked.
+const markChunk = 256
+
+// MarkBatch marks rows as Mark does, faster: it first touches the NIX
+// slots of a chunk of rows in one tight loop, so that the CPU overlaps
+// their cache misses (a 3-million-number NIX is 36 MB, beyond the caches),
+// then marks the chunk.
+func (c *Checker) MarkBatch(rows []formats.Row, sc *Scratch) {
+	nix := c.set.NIX
+	for lo := 0; lo < len(rows); lo += markChunk {
+		hi := min(lo+markChunk, len(rows))
+		if nix.Len() > 0 {
+			var sink uint64
+			for i := lo; i < hi; i++ {
+				r := &rows[i]
+				sink += nix.touch(r.MobileE164) + nix.touch(r.PhoneE164)
+			}
+			sc.sink += sink
+		}
+		for i := lo; i < hi; i++ {
+			c.Mark(&rows[i], sc)
+		}
+	}
+}
+
+// NewScratch returns working memory for one goroutine.
+func (c *Checker) NewScratch() *Scratch {
+	sc := &Scratch{a: make([]byte, 0, 256), b: make([]byte, 0, 256)}
+	if c.set.Forget != nil {
+		sc.forget = newForgetMatcher(c.set.Forget, c.set.forgetKeys)
+	}
+	return sc
+}
+
+// numState is the NIX outcome of one number.
+type numState uint8
+
+const (
+	numFree numState = iota
+	numBlocked
+	numConsent
+	numCustomer
+)
+
+// Mark sets the register marks and reason codes of r. Rejected rows are
+// left alone. Marks of registers not used stay NULL.
+func (c *Checker) Mark(r *formats.Row, sc *Scratch) {
+	if r.Rejected {
+		return
+	}
+	s := c.set
+	if s.NIX != nil {
+		c.markNIX(r)
+	}
+	if s.Robinson != nil {
+		hit := c.anyPhone(r, s.Robinson.phones) || c.email(r, s.Robinson.emails) || c.address(r, sc)
+		r.Robinson = formats.Bool(hit)
+		if hit {
+			r.AddReason(ReasonRobinson)
+		}
+	}
+	if s.DNC != nil {
+		hit := c.anyPhone(r, s.DNC.phones) || c.email(r, s.DNC.emails) || c.pnr(r, s.DNC.pnrs)
+		r.InternalDNC = formats.Bool(hit)
+		if hit {
+			r.AddReason(ReasonInternalDNC)
+		}
+	}
+	if s.Deceased != nil {
+		var hit bool
+		if k, ok := rowPNR(r); ok {
+			hit = s.Deceased.pnrs.Has(k)
+		} else if c.needNameFold && r.Street != "" && r.PostalCode != "" {
+			sc.a = appendNameAddress(sc.a[:0], r.FirstName, r.LastName, r.Street, r.PostalCode)
+			hit = s.Deceased.nameAddr.Has(hashBytes(sc.a))
+		}
+		r.Deceased = formats.Bool(hit)
+		if hit {
+			r.AddReason(ReasonDeceased)
+		}
+	}
+	if s.Forget != nil {
+		hit := c.forgotten(r, sc)
+		r.Erased = formats.Bool(hit)
+		if hit {
+			r.AddReason(ReasonErased)
+		}
+	}
+	if s.Addresses != nil {
+		c.markAddress(r, sc)
+	}
+}
+
+func rowPNR(r *formats.Row) (uint64, bool) {
+	if !r.PNRValid {
+		return 0, false
+	}
+	return pnrKey(r.PNR)
+}
+
+func (c *Checker) markNIX(r *formats.Row) {
+	var mask uint8
+	listed, consented, free := false, false, false
+	until := ongoing
+	var info uint8
+	one := func(e164 string, bit uint8) {
+		k, ok := E164Key(e164)
+		if !ok {
+			return
+		}
+		if !c.set.NIX.Has(k) {
+			free = true
+			return
+		}
+		listed = true
+		st, u, in := c.lift(r, k)
+		info |= in
+		switch st {
+		case numBlocked:
+			mask |= bit
+		case numConsent:
+			consented = true
+			until = min(until, u)
+			r.AddReason(ReasonNIXConsent)
+		case numCustomer:
+			until = min(until, u)
+			r.AddReason(ReasonNIXCustomerExempt)
+		}
+	}
+	one(r.PhoneE164, MaskPhone)
+	one(r.MobileE164, MaskMobile)
+	for i, p := range r.Phones {
+		one(p, PhoneBit(i))
+	}
+	r.NIXListed = formats.Bool(listed)
+	r.NIXConsent = formats.Bool(consented)
+	r.NIXVersion = c.nixVersion
+	r.NIXBlockedMask = mask
+	if free {
+		until = min(until, c.nixValid)
+		if !c.sawFree.Load() {
+			c.sawFree.Store(true)
+		}
+	}
+	if until != ongoing {
+		r.ValidUntil = c.dates[until]
+		if until < c.nixValid {
+			for {
+				cur := c.earliestLifted.Load()
+				if int64(until) >= cur || c.earliestLifted.CompareAndSwap(cur, int64(until)) {
+					break
+				}
+			}
+		}
+	}
+	if mask != 0 {
+		r.AddReason(ReasonNIXBlocked)
+		if info&infoExpired != 0 {
+			r.AddReason(ReasonNIXConsentExpired)
+		}
+		if info&infoOther != 0 {
+			r.AddReason(ReasonNIXConsentOtherCompany)
+		}
+		if info&infoFuture != 0 {
+			r.AddReason(ReasonNIXConsentFuture)
+		}
+	}
+}
+
+const (
+	infoExpired uint8 = 1 << iota
+	infoOther
+	infoFuture
+)
+
+// lift decides whether a listed number k may still be called: by a
+// consent naming the company, dated at most ConsentMonths before as-of
+// (and not after it), or by a customer relationship with the company whose
+// contract ended at most CustomerMonths before as-of (by number or by the
+// row's personnummer). until is how long the lift holds.
+func (c *Checker) lift(r *formats.Row, k uint64) (st numState, until day, info uint8) {
+	best := noDay
+	if cs := c.set.Consents; cs != nil {
+		for _, x := range cs.byPhone[k] {
+			switch {
+			case x.company != c.company:
+				info |= infoOther
+			case x.date > c.asOf:
+				info |= infoFuture
+			case x.date.addMonths(c.consentMonths) < c.asOf:
+				info |= infoExpired
+			default:
+				best = max(best, min(x.date.addMonths(c.consentMonths), c.nixValid))
+			}
+		}
+	}
+	if best != noDay {
+		return numConsent, best, info
+	}
+	if cu := c.set.Customers; cu != nil {
+		best = c.customer(cu.byPhone[k], best)
+		if pk, ok := rowPNR(r); ok {
+			best = c.customer(cu.byPNR[pk], best)
+		}
+		if best != noDay {
+			return numCustomer, best, info
+		}
+	}
+	return numBlocked, 0, info
+}
+
+func (c *Checker) customer(cs []customer, best day) day {
+	for _, x := range cs {
+		if x.company != c.company {
+			continue
+		}
+		if x.end == ongoing {
+			best = max(best, c.nixValid)
+			continue
+		}
+		if lim := x.end.addMonths(c.customerMonths); lim >= c.asOf {
+			best = max(best, min(lim, c.nixValid))
+		}
+	}
+	return best
+}
+
+func (c *Checker) anyPhone(r *formats.Row, ks *KeySet) bool {
+	if ks.Len() == 0 {
+		return false
+	}
+	if k, ok := E164Key(r.PhoneE164); ok && ks.Has(k) {
+		return true
+	}
+	if k, ok := E164Key(r.MobileE164); ok && ks.Has(k) {
+		return true
+	}
+	for _, p := range r.Phones {
+		if k, ok := E164Key(p); ok && ks.Has(k) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Checker) email(r *formats.Row, ks *KeySet) bool {
+	return r.Email != "" && ks.Len() > 0 && ks.Has(hashString(r.Email))
+}
+
+func (c *Checker) pnr(r *formats.Row, ks *KeySet) bool {
+	k, ok := rowPNR(r)
+	return ok && ks.Has(k)
+}
+
+func (c *Checker) address(r *formats.Row, sc *Scratch) bool {
+	if !c.hasRobinsonAddr || r.Street == "" {
+		return false
+	}
+	sc.a = appendAddress(sc.a[:0], r.Street, r.PostalCode)
+	return c.set.Robinson.addresses.Has(hashBytes(sc.a))
+}
+
+func (c *Checker) forgotten(r *formats.Row, sc *Scratch) bool {
+	fm := sc.forget
+	if fm == nil || len(fm.macs) == 0 {
+		return false
+	}
+	if r.PNRValid && len(r.PNR) == 12 {
+		sc.a = append(sc.a[:0], r.PNR...)
+		if fm.has(kindPNR, sc.a) {
+			return true
+		}
+	}
+	phone := func(e164 string) bool {
+		k, ok := E164Key(e164)
+		if !ok {
+			return false
+		}
+		sc.a = appendE164(sc.a[:0], k)
+		return fm.has(kindPhone, sc.a)
+	}
+	if phone(r.PhoneE164) || phone(r.MobileE164) {
+		return true
+	}
+	for _, p := range r.Phones {
+		if phone(p) {
+			return true
+		}
+	}
+	if r.Email != "" {
+		sc.a = append(sc.a[:0], r.Email...)
+		if fm.has(kindEmail, sc.a) {
+			return true
+		}
+	}
+	if (r.FirstName != "" || r.LastName != "") && r.Street != "" && r.PostalCode != "" {
+		sc.a = appendNameAddress(sc.a[:0], r.FirstName, r.LastName, r.Street, r.PostalCode)
+		if fm.has(kindNameAddress, sc.a) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Checker) markAddress(r *formats.Row, sc *Scratch) {
+	k, ok := rowPNR(r)
+	if !ok {
+		return
+	}
+	i, ok := c.set.Addresses.byPNR[k]
+	if !ok {
+		return
+	}
+	p := &c.set.Addresses.people[i]
+	if len(p.phones) > 0 {
+		if has, match := ownerMatch(r, p.phones); has {
+			r.PhoneOwnerMatch = formats.Bool(match)
+			if !match {
+				r.AddReason(ReasonPhoneOwnerMismatch)
+			}
+		}
+	}
+	r.Protected = formats.Bool(p.protected)
+	if p.protected {
+		r.Street, r.PostalCode, r.City, r.CO = "", "", "", ""
+		r.StreetRaw, r.PostalCodeRaw, r.CityRaw = "", "", ""
+		r.StreetName, r.StreetNumber, r.StreetLetter, r.Apartment = "", "", "", ""
+		r.PostalValid = false
+		r.AddReason(ReasonProtectedIdentity)
+		return
+	}
+	sc.a = appendAddress(sc.a[:0], r.Street, r.PostalCode)
+	sc.b = appendAddress(sc.b[:0], p.street, p.postal)
+	if bytes.Equal(sc.a, sc.b) {
+		r.Moved = formats.False
+		return
+	}
+	r.Moved = formats.True
+	r.Street, r.PostalCode, r.City = p.street, p.postal, p.city
+	// The c/o and the parsed street parts belonged to the old address.
+	r.CO, r.StreetName, r.StreetNumber, r.StreetLetter, r.Apartment = "", "", "", "", ""
+	r.PostalValid = strings.TrimSpace(p.postal) != ""
+	r.AddReason(ReasonAddressUpdated)
+	if c.hasRobinsonAddr && r.Robinson != nil && !*r.Robinson && c.address(r, sc) {
+		r.Robinson = formats.True
+		r.AddReason(ReasonRobinson)
+	}
+}
+
+// ownerMatch reports whether the row has a valid number (has) and whether
+// one of them is among the person's.
+func ownerMatch(r *formats.Row, phones []uint64) (has, match bool) {
+	test := func(e164 string) {
+		if k, ok := E164Key(e164); ok {
+			has = true
+			match = match || slices.Contains(phones, k)
+		}
+	}
+	test(r.PhoneE164)
+	test(r.MobileE164)
+	for _, p := range r.Phones {
+		test(p)
+	}
+	return has, match
+}

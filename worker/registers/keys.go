@@ -1,0 +1,181 @@
+package registers
+
+import (
+	"strconv"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// E164Key turns an E.164 number ("+46701234567") into its digits as a
+// uint64 (46701234567), without allocating. ok is false for anything else.
+func E164Key(s string) (uint64, bool) {
+	if len(s) < 3 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
+		return 0, false
+	}
+	var k uint64
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		k = k*10 + uint64(c-'0')
+	}
+	return k, true
+}
+
+// appendE164 writes the E.164 text of a phone key: the canonical phone
+// value that forget hashes are computed over.
+func appendE164(dst []byte, k uint64) []byte {
+	return strconv.AppendUint(append(dst, '+'), k, 10)
+}
+
+// pnrKey turns a normalised 12-digit personnummer into a uint64.
+func pnrKey(s string) (uint64, bool) {
+	if len(s) != 12 {
+		return 0, false
+	}
+	var k uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		k = k*10 + uint64(c-'0')
+	}
+	return k, k != 0
+}
+
+// FNV-1a, 64 bit.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// hashBytes is FNV-1a of b, never 0 (0 marks an empty KeySet slot).
+func hashBytes(b []byte) uint64 {
+	h := uint64(fnvOffset)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= fnvPrime
+	}
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+// hashString is hashBytes of a string, without allocating.
+func hashString(s string) uint64 {
+	h := uint64(fnvOffset)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+// appendFolded appends the words of parts, lower-cased, separated by one
+// space, with leading and trailing white space dropped: "  Anna ",
+// "SVENSSON" becomes "anna svensson". Name and street matching is exact
+// after this folding (no accent removal: å, ä, ö are distinct letters).
+func appendFolded(dst []byte, parts ...string) []byte {
+	space := false
+	start := len(dst)
+	for _, p := range parts {
+		space = len(dst) > start
+		for i := 0; i < len(p); {
+			c := p[i]
+			if c < utf8.RuneSelf {
+				i++
+				if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' {
+					space = len(dst) > start
+					continue
+				}
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				if space {
+					dst = append(dst, ' ')
+					space = false
+				}
+				dst = append(dst, c)
+				continue
+			}
+			r, n := utf8.DecodeRuneInString(p[i:])
+			i += n
+			if unicode.IsSpace(r) {
+				space = len(dst) > start
+				continue
+			}
+			if space {
+				dst = append(dst, ' ')
+				space = false
+			}
+			dst = utf8.AppendRune(dst, unicode.ToLower(r))
+		}
+	}
+	return dst
+}
+
+// appendPostal appends the letters and digits of a postal code, upper-cased:
+// "123 45" and "12345" fold alike, as do "00-950" and "00950".
+func appendPostal(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case '0' <= c && c <= '9', 'A' <= c && c <= 'Z':
+			dst = append(dst, c)
+		case 'a' <= c && c <= 'z':
+			dst = append(dst, c-('a'-'A'))
+		}
+	}
+	return dst
+}
+
+// appendNameAddress is the canonical name+address value:
+// "first last|street|postalcode", folded. It is what deceased fallback
+// keys and forget name_address hashes are computed over.
+func appendNameAddress(dst []byte, first, last, street, postal string) []byte {
+	dst = appendFolded(dst, first, last)
+	dst = append(dst, '|')
+	dst = appendFolded(dst, street)
+	dst = append(dst, '|')
+	return appendPostal(dst, postal)
+}
+
+// appendAddress is the canonical street+postal code value.
+func appendAddress(dst []byte, street, postal string) []byte {
+	dst = appendFolded(dst, street)
+	dst = append(dst, '|')
+	return appendPostal(dst, postal)
+}
+
+// Dates are held as days since 1970-01-01 (UTC).
+type day int32
+
+const noDay day = -1 << 31
+
+func dayOf(t time.Time) day {
+	y, m, d := t.Date()
+	return day(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+func (d day) time() time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
+
+func (d day) String() string { return d.time().Format(time.DateOnly) }
+
+// addMonths adds calendar months as time.AddDate does.
+func (d day) addMonths(n int) day { return dayOf(d.time().AddDate(0, n, 0)) }
+
+// parseDay parses YYYY-MM-DD.
+func parseDay(s string) (day, bool) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return 0, false
+	}
+	return dayOf(t), true
+}

@@ -1,0 +1,118 @@
+package registers
+
+import (
+	"math/bits"
+	"slices"
+)
+
+// KeySet is an immutable set of non-zero 64-bit keys: an open-addressing
+// hash table with linear probing at a load factor of at most 2/3. A lookup
+// costs one multiplication and, for a large set, about one cache miss. A
+// set of 3 million keys takes 36 MB. Safe for concurrent use.
+type KeySet struct {
+	slots []uint64 // 0 = empty
+	n     int
+}
+
+// hashMul is the 64-bit golden-ratio multiplier (Fibonacci hashing).
+const hashMul = 0x9E3779B97F4A7C15
+
+// newKeySet builds a set from keys; zero keys are ignored, duplicates
+// collapse. keys is not retained.
+func newKeySet(keys []uint64) *KeySet {
+	s := &KeySet{}
+	size := len(keys) + len(keys)/2 + 8
+	s.slots = make([]uint64, size)
+	for _, k := range keys {
+		s.insert(k)
+	}
+	return s
+}
+
+func (s *KeySet) slot(k uint64) uint64 {
+	hi, _ := bits.Mul64(k*hashMul, uint64(len(s.slots)))
+	return hi
+}
+
+func (s *KeySet) insert(k uint64) {
+	if k == 0 {
+		return
+	}
+	i := s.slot(k)
+	for {
+		switch s.slots[i] {
+		case 0:
+			s.slots[i] = k
+			s.n++
+			return
+		case k:
+			return
+		}
+		i++
+		if i == uint64(len(s.slots)) {
+			i = 0
+		}
+	}
+}
+
+// Has reports whether k is in the set. A nil set is empty.
+func (s *KeySet) Has(k uint64) bool {
+	if s == nil || s.n == 0 || k == 0 {
+		return false
+	}
+	i := s.slot(k)
+	for {
+		v := s.slots[i]
+		if v == k {
+			return true
+		}
+		if v == 0 {
+			return false
+		}
+		i++
+		if i == uint64(len(s.slots)) {
+			i = 0
+		}
+	}
+}
+
+// touch loads the slot of an E.164 number (a prefetch); the value is
+// meaningless.
+func (s *KeySet) touch(e164 string) uint64 {
+	k, ok := E164Key(e164)
+	if !ok {
+		return 0
+	}
+	return s.slots[s.slot(k)]
+}
+
+// Len is the number of keys.
+func (s *KeySet) Len() int {
+	if s == nil {
+		return 0
+	}
+	return s.n
+}
+
+// Bytes is the memory the set holds.
+func (s *KeySet) Bytes() int64 {
+	if s == nil {
+		return 0
+	}
+	return int64(len(s.slots)) * 8
+}
+
+// Sorted returns the keys in ascending order (for snapshots).
+func (s *KeySet) Sorted() []uint64 {
+	if s == nil {
+		return nil
+	}
+	out := make([]uint64, 0, s.n)
+	for _, v := range s.slots {
+		if v != 0 {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
