@@ -93,8 +93,6 @@ type tally struct {
 
 func newTally() *tally { return &tally{reasons: map[string]int64{}} }
 
-func isTrue(b *bool) bool { return b != nil && *b }
-
 // count adds one row. It is the single definition of every count: the
 // write path and the read-back check both call it.
 func (t *tally) count(r *formats.Row) {
