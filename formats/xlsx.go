@@ -16,6 +16,13 @@ import (
 // sheet row number; empty rows are skipped. Cells beyond the header are kept
 // (Fields is then longer than the header) since a sheet cannot misplace a
 // delimiter; short rows are padded with "".
+//
+// Cells are read as stored, not as displayed: a number format such as
+// General would show 198001011234 as 1.98001E+11 and lose digits. Stored
+// numbers in scientific notation are written out in digits (plainNumber).
+// The price is dates: they are stored as serial numbers, so a number in a
+// column mapped to FieldConsentDate is converted to YYYY-MM-DD; a date in an
+// unmapped column stays a serial number.
 type xlsxReader struct {
 	in      *inputState
 	tmp     string
@@ -109,7 +116,7 @@ func (r *xlsxReader) next() ([]string, error) {
 		return nil, io.EOF
 	}
 	r.row++
-	cells, err := r.rows.Columns()
+	cells, err := r.rows.Columns(excelize.Options{RawCellValue: true})
 	if err != nil {
 		return nil, &ParseError{File: r.in.opts.Name, Line: r.row, Err: fmt.Errorf("read sheet row: %w", err)}
 	}
@@ -147,7 +154,27 @@ func (r *xlsxReader) fill(rec *Record, cells []string, line int64) {
 	for n > len(r.header) && strings.TrimSpace(cells[n-1]) == "" {
 		n--
 	}
-	*rec = Record{Line: line, Fields: cells[:n]}
+	cells = cells[:n]
+	for i, f := range r.mapping.Columns {
+		if f == FieldConsentDate && i < len(cells) {
+			cells[i] = serialDate(cells[i])
+		}
+	}
+	*rec = Record{Line: line, Fields: cells}
+}
+
+// serialDate turns an Excel date serial number into YYYY-MM-DD; anything
+// else passes through.
+func serialDate(s string) string {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 1 || v > 2958465 {
+		return s
+	}
+	t, err := excelize.ExcelDateToTime(v, false)
+	if err != nil {
+		return s
+	}
+	return t.Format("2006-01-02")
 }
 
 func (r *xlsxReader) Header() []string { return r.header }
