@@ -356,7 +356,7 @@ func (r *csvReader) readPhysical() (pline, error) {
 	ln := pline{num: r.line}
 	if len(b) > r.max {
 		ln.tooLong = true
-		b = b[:rawPrefixBytes]
+		b = b[:min(len(b), rawPrefixBytes)]
 	}
 	ln.text, ln.mixed = r.decode(b)
 	return ln, nil
