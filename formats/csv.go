@@ -3,8 +3,10 @@ package formats
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -57,6 +59,7 @@ type csvReader struct {
 	first   []byte  // copy of the first line of a record with an open quote
 	joined  []byte  // lines of a multi-line record, joined with '\n'
 	p, q    fieldParser
+	cuts    []int // delimiter offsets on the common path
 	err     error // sticky: io.EOF or a *ParseError
 }
 
@@ -205,21 +208,16 @@ func (r *csvReader) isBlank(b []byte) bool {
 func (r *csvReader) parseRecord(ln pline, rec *Record) {
 	rec.Line, rec.Raw, rec.Reject, rec.Message, rec.Repair = ln.num, "", "", "", ""
 	r.endLine = ln.num
-	if bytes.IndexByte(ln.text, '"') < 0 {
+	if r.split(ln.text) {
 		// Common path: one string per record, fields are substrings.
 		line := string(ln.text)
-		s := line
 		fields := rec.Fields[:0]
-		for {
-			i := strings.IndexByte(s, r.delim)
-			if i < 0 {
-				fields = append(fields, s)
-				break
-			}
-			fields = append(fields, s[:i])
-			s = s[i+1:]
+		start := 0
+		for _, e := range r.cuts {
+			fields = append(fields, line[start:e])
+			start = e + 1
 		}
-		rec.Fields = fields
+		rec.Fields = append(fields, line[start:])
 		if ln.mixed {
 			rec.Repair, rec.Raw = RepairedEncoding, line
 		}
@@ -235,6 +233,41 @@ func (r *csvReader) parseRecord(ln pline, rec *Record) {
 	}
 	r.p.parse(r.first, r.delim, true)
 	r.finish(rec, r.first, ln.mixed)
+}
+
+// split records in r.cuts the offsets of the delimiters of text; it
+// returns false if text holds a quote (the careful path). It looks at eight
+// bytes at a time: most words of a record hold neither byte.
+func (r *csvReader) split(text []byte) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	cuts := r.cuts[:0]
+	d := r.delim
+	dm, qm := lo*uint64(d), lo*uint64('"')
+	i := 0
+	for ; i+8 <= len(text); i += 8 {
+		w := binary.LittleEndian.Uint64(text[i:])
+		if y := w ^ qm; (y-lo)&^y&hi != 0 {
+			return false
+		}
+		x := w ^ dm
+		// Bit 8k+7 is set where byte k may equal d; the lowest is exact,
+		// higher ones can be false positives, so each is checked.
+		for m := (x - lo) &^ x & hi; m != 0; m &= m - 1 {
+			if j := i + bits.TrailingZeros64(m)>>3; text[j] == d {
+				cuts = append(cuts, j)
+			}
+		}
+	}
+	for ; i < len(text); i++ {
+		switch text[i] {
+		case d:
+			cuts = append(cuts, i)
+		case '"':
+			return false
+		}
+	}
+	r.cuts = cuts
+	return true
 }
 
 // multiLine tries to read a quoted field that spans lines (see csvReader).
@@ -371,10 +404,12 @@ func (r *csvReader) decode(b []byte) ([]byte, bool) {
 		r.dec = appendMixed(r.dec[:0], b)
 		return r.dec, true
 	}
-	if isASCII(b) {
+	i := asciiPrefix(b)
+	if i == len(b) {
 		return b, false
 	}
-	r.dec = appendCP1252(r.dec[:0], b)
+	r.dec = append(r.dec[:0], b[:i]...)
+	r.dec = appendCP1252(r.dec, b[i:])
 	return r.dec, false
 }
 

@@ -28,29 +28,24 @@ func buildCP1252High() [128]string {
 	return t
 }
 
-// isASCII reports whether b holds only bytes below 0x80, eight at a time.
-func isASCII(b []byte) bool {
-	for len(b) >= 8 {
-		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
-			return false
-		}
-		b = b[8:]
+// asciiPrefix returns the length of the leading run of bytes below 0x80,
+// checking eight bytes at a time.
+func asciiPrefix(b []byte) int {
+	i := 0
+	for i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 == 0 {
+		i += 8
 	}
-	for _, c := range b {
-		if c >= 0x80 {
-			return false
-		}
+	for i < len(b) && b[i] < 0x80 {
+		i++
 	}
-	return true
+	return i
 }
 
-// appendCP1252 appends the UTF-8 decoding of the Windows-1252 bytes src.
+// appendCP1252 appends the UTF-8 decoding of the Windows-1252 bytes src:
+// ASCII runs are copied, other bytes looked up in cp1252High.
 func appendCP1252(dst, src []byte) []byte {
 	for len(src) > 0 {
-		i := 0
-		for i < len(src) && src[i] < 0x80 {
-			i++
-		}
+		i := asciiPrefix(src)
 		dst = append(dst, src[:i]...)
 		if i == len(src) {
 			break
