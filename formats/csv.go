@@ -37,6 +37,11 @@ const rawPrefixBytes = 1024
 //     the first line read with the quote taken literally. Otherwise the
 //     opening quote is taken literally and the next line is a record of its
 //     own: an unclosed quote never swallows the lines after it.
+//   - Encoding: a UTF-8 BOM means UTF-8; otherwise the first 64 KiB decide
+//     between UTF-8 (valid) and Windows-1252 (not). A later line of a UTF-8
+//     file that is not valid UTF-8 is not rejected and not mangled: its
+//     invalid bytes are decoded as Windows-1252, valid sequences kept, and
+//     the record gets Repair = RepairedEncoding with Raw set.
 //   - Field count: see checkCount.
 type csvReader struct {
 	in       *inputState

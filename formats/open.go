@@ -47,6 +47,14 @@ func Open(r io.Reader, opts Options) (Reader, error) {
 	if opts.MaxRecordBytes <= 0 {
 		opts.MaxRecordBytes = DefaultMaxRecordBytes
 	}
+	if p := opts.Profile; p != nil {
+		if _, ok := parseDelimiter(p.Delimiter); p.Delimiter != "" && !ok {
+			return nil, fmt.Errorf("open %s: %w: delimiter %q", opts.Name, ErrBadProfile, p.Delimiter)
+		}
+		if _, ok := parseEncoding(p.Encoding); p.Encoding != "" && !ok {
+			return nil, fmt.Errorf("open %s: %w: encoding %q", opts.Name, ErrBadProfile, p.Encoding)
+		}
+	}
 	cr := &countingReader{r: r}
 	raw := bufio.NewReaderSize(cr, bufSize)
 	in := inputState{opts: opts, counter: cr, src: raw}

@@ -75,3 +75,10 @@ func TestLoadProfileErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestOpenRejectsBadProfile(t *testing.T) {
+	_, err := Open(strings.NewReader("a;b\n1;2\n"), Options{Profile: &Profile{Delimiter: "::"}})
+	if !errors.Is(err, ErrBadProfile) {
+		t.Errorf("err = %v, want ErrBadProfile", err)
+	}
+}
