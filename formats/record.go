@@ -67,3 +67,9 @@ func (e *ParseError) Error() string {
 }
 
 func (e *ParseError) Unwrap() error { return e.Err }
+
+// RepairedEncoding marks a record of a file read as UTF-8 whose bytes were
+// not valid UTF-8: the invalid bytes were decoded as Windows-1252 (the usual
+// cause is a Windows-1252 export appended to a UTF-8 one). Raw holds the
+// repaired text.
+const RepairedEncoding = "REPAIRED_ENCODING"
