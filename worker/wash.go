@@ -55,25 +55,18 @@ type WashConfig struct {
 	InKey    string
 	Out      Sink
 	Open     OpenFunc   // required: how to read the file (formats.Open with a profile)
-	Stages   StagesFunc // nil: parse only
+	Setup    *Setup     // registers and stage options; nil: parse and decide only
+	Stages   StagesFunc // overrides Setup's stages (tests)
 	Mode     string     // ModeMark (default) or ModeWash
 	Force    bool       // replace a committed run in Out
 	Workers  int        // 0: GOMAXPROCS
 	Batch    int        // 0: DefaultBatchSize
 	RowGroup int64      // 0: formats.DefaultRowGroupRows
 	PartRows int64      // rows per Parquet part; 0: 4M
-	// Registers and Notes describe what the stages use, for the scorecard
-	// and manifest.
-	Registers   []RegisterInfo
-	ValidUntil  string // earliest valid_until of the NIX marks, for the manifest
-	Notes       []string
 	CodeVersion string
 	Counters    *Counters    // optional, for progress display
 	Timer       *Timer       // optional: measures every stage (bench, metrics)
 	Logger      *slog.Logger // nil: discard
-	// AfterCommit runs once the manifest is written (e.g. to commit a
-	// dedup index); its error is reported but the run stays committed.
-	AfterCommit func(ctx context.Context) error
 }
 
 // Manifest is _manifest.json: written last, with a conditional put. Readers
@@ -145,7 +138,10 @@ func Wash(ctx context.Context, cfg WashConfig) (res *Result, err error) {
 	}()
 
 	// The planner, if any, needs a first pass over the whole file.
-	r := &run{cfg: cfg, out: out, log: log}
+	if cfg.Setup == nil {
+		cfg.Setup = &Setup{}
+	}
+	r := &run{cfg: cfg, out: out, log: log, rs: &perRun{}}
 	stages, mapping, info, err := r.openStages(ctx)
 	if err != nil {
 		return nil, err
@@ -191,9 +187,9 @@ func Wash(ctx context.Context, cfg WashConfig) (res *Result, err error) {
 		AsOf: cfg.Env.AsOf.Format(time.DateOnly), Mode: cfg.Mode,
 		Input:    InputInfo{Name: cfg.InKey, Size: size, SHA256: sum, Read: info},
 		Started:  started.UTC(),
-		Finished: time.Now().UTC(), Registers: cfg.Registers,
+		Finished: time.Now().UTC(), Registers: cfg.Setup.registerInfo(),
 		Counts: t.Counts, Rates: t.Counts.Rates(), Reasons: t.reasons,
-		UnmappedColumns: mapping.Unmapped(), Notes: cfg.Notes,
+		UnmappedColumns: mapping.Unmapped(), Notes: cfg.Setup.notes(),
 	}
 	scJSON, err := json.MarshalIndent(sc, "", "  ")
 	if err != nil {
@@ -207,8 +203,8 @@ func Wash(ctx context.Context, cfg WashConfig) (res *Result, err error) {
 	}
 	m := Manifest{
 		RunID: cfg.Env.RunID, Supplier: cfg.Env.Supplier, Status: "committed", Mode: cfg.Mode,
-		Input: sc.Input, CodeVersion: cfg.CodeVersion, Registers: cfg.Registers,
-		ValidUntil: cfg.ValidUntil, Counts: t.Counts, Files: out.files(), Committed: time.Now().UTC(),
+		Input: sc.Input, CodeVersion: cfg.CodeVersion, Registers: sc.Registers,
+		ValidUntil: r.rs.validUntil(), Counts: t.Counts, Files: out.files(), Committed: time.Now().UTC(),
 	}
 	mJSON, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -222,10 +218,8 @@ func Wash(ctx context.Context, cfg WashConfig) (res *Result, err error) {
 	}
 	log.Info("wash committed", "rows", t.Rows, "rejected", t.RejectedRows, "callable", t.CallableRows,
 		"files", len(m.Files), "seconds", time.Since(started).Seconds())
-	if cfg.AfterCommit != nil {
-		if err := cfg.AfterCommit(ctx); err != nil {
-			log.Error("after-commit step failed", "error", err)
-		}
+	if err := r.rs.afterCommit(ctx); err != nil {
+		log.Error("after-commit step failed", "error", err)
 	}
 	return &Result{Scorecard: sc, Manifest: m, Elapsed: time.Since(started)}, nil
 }
@@ -268,6 +262,7 @@ type run struct {
 	cfg WashConfig
 	out *outputs
 	log *slog.Logger
+	rs  *perRun
 }
 
 // openStages opens the input once to learn its header, and builds the
@@ -285,13 +280,16 @@ func (r *run) openStages(ctx context.Context) ([]Stage, formats.Mapping, formats
 	defer rd.Close()
 	m, info := rd.Mapping(), rd.Info()
 	stages := []Stage{NewParseStage(r.cfg.Env, m)}
+	var more []Stage
 	if r.cfg.Stages != nil {
-		more, err := r.cfg.Stages(r.cfg.Env, m)
-		if err != nil {
-			return nil, m, info, err
-		}
-		stages = append(stages, more...)
+		more, err = r.cfg.Stages(r.cfg.Env, m)
+	} else {
+		more, err = r.cfg.Setup.stages(r.cfg.Env, m, r.rs)
 	}
+	if err != nil {
+		return nil, m, info, err
+	}
+	stages = append(stages, more...)
 	if r.cfg.Timer != nil {
 		stages = r.cfg.Timer.WrapAll(stages)
 	}

@@ -2,10 +2,292 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/listwash/listwash/formats"
+	"github.com/listwash/listwash/worker"
 )
 
+type washFlags struct {
+	in, registers, out, supplier, company, asof, mode, profile, country, runID string
+	force, quiet, jsonOut, verbose                                              bool
+	workers                                                                     int
+}
+
 func runWash(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not implemented yet")
+	var f washFlags
+	fs := newFlags("wash", "--in FILE --registers DIR --out DIR [flags]", stderr)
+	fs.StringVar(&f.in, "in", "", "supplier file to wash: a path or s3://bucket/key (CSV, TSV, XLSX, optionally gzip)")
+	fs.StringVar(&f.registers, "registers", "", "registers folder (nix/, consents/, deceased/...): a path or s3://bucket/prefix; see docs/registers.md")
+	fs.StringVar(&f.out, "out", "", "output folder: a path or s3://bucket/prefix; must not hold a committed run")
+	fs.StringVar(&f.supplier, "supplier", "", "supplier name for provenance and scorecards (default: the input file's name)")
+	fs.StringVar(&f.company, "company", "", "company the list is washed for: NIX consents must name it")
+	fs.StringVar(&f.asof, "asof", "", "date the rules are judged at, YYYY-MM-DD (default: today)")
+	fs.StringVar(&f.mode, "mode", worker.ModeMark, "mark: keep every row with its marks; wash: also write callable/ and mailable/")
+	fs.StringVar(&f.profile, "profile", "", "supplier profile (YAML or JSON): column names, delimiter, encoding, default country")
+	fs.StringVar(&f.country, "country", "", "default country for phone numbers without a country code (default SE, or the profile's)")
+	fs.StringVar(&f.runID, "run-id", "", "run id (default: generated from the time)")
+	fs.BoolVar(&f.force, "force", false, "replace a committed run in --out")
+	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
+	fs.BoolVar(&f.jsonOut, "json", false, "print the scorecard as JSON instead of the summary table")
+	fs.BoolVar(&f.verbose, "verbose", false, "log progress to stderr (no personal data is ever logged)")
+	fs.IntVar(&f.workers, "workers", 0, "goroutines per stage (default: number of CPUs)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if f.in == "" || f.out == "" {
+		fmt.Fprintln(stderr, "listwash wash: --in and --out are required")
+		fs.Usage()
+		return errUsage
+	}
+	return wash(ctx, f, stdout, stderr)
+}
+
+func wash(ctx context.Context, f washFlags, stdout, stderr io.Writer) error {
+	asOf := time.Now().UTC().Truncate(24 * time.Hour)
+	if f.asof != "" {
+		t, err := time.Parse(time.DateOnly, f.asof)
+		if err != nil {
+			return fmt.Errorf("--asof %q: want YYYY-MM-DD", f.asof)
+		}
+		asOf = t
+	}
+	var profile *formats.Profile
+	if f.profile != "" {
+		pf, err := os.Open(f.profile)
+		if err != nil {
+			return fmt.Errorf("--profile: %w", err)
+		}
+		profile, err = formats.LoadProfile(pf)
+		pf.Close()
+		if err != nil {
+			return fmt.Errorf("--profile %s: %w", f.profile, err)
+		}
+	}
+	country := "SE"
+	if profile != nil && profile.DefaultCountry != "" {
+		country = profile.DefaultCountry
+	}
+	if f.country != "" {
+		country = strings.ToUpper(f.country)
+	}
+	inStore, inKey, err := openInput(ctx, f.in)
+	if err != nil {
+		return err
+	}
+	out, err := openOutput(ctx, f.out)
+	if err != nil {
+		return err
+	}
+	if f.supplier == "" {
+		f.supplier = supplierFromName(inKey)
+	}
+	if f.runID == "" {
+		f.runID = newRunID()
+	}
+	level := slog.LevelWarn
+	if f.verbose {
+		level = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	env := worker.Env{RunID: f.runID, Supplier: f.supplier, Company: f.company, AsOf: asOf,
+		DefaultCountry: country, SourceFile: path.Base(inKey)}
+	setup, err := loadSetup(ctx, f.registers)
+	if err != nil {
+		return err
+	}
+	counters := &worker.Counters{}
+	cfg := worker.WashConfig{
+		Env: env, In: inStore, InKey: inKey, Out: out, Mode: f.mode, Force: f.force,
+		Workers: f.workers, Counters: counters, Logger: logger, CodeVersion: version,
+		Open: func(r io.Reader, name string) (formats.Reader, error) {
+			return formats.Open(r, formats.Options{Name: name, Profile: profile})
+		},
+		Setup: setup,
+	}
+	size, _ := inStore.Size(ctx, inKey)
+	stop := func() {}
+	if !f.quiet && !f.jsonOut && isTerminal(stderr) {
+		stop = startProgress(stderr, counters, size)
+	}
+	res, err := worker.Wash(ctx, cfg)
+	stop()
+	if err != nil {
+		return describeWashError(err, f)
+	}
+	switch {
+	case f.jsonOut:
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res.Scorecard)
+	case !f.quiet:
+		printSummary(stdout, res, f.out)
+	}
+	return nil
+}
+
+// describeWashError turns the errors a user can fix into one clear line.
+func describeWashError(err error, f washFlags) error {
+	switch {
+	case errors.Is(err, worker.ErrCommitted):
+		return fmt.Errorf("%s already holds a committed run; choose another --out or add --force to replace it", f.out)
+	case errors.Is(err, formats.ErrNoData):
+		return fmt.Errorf("%s has no data rows: %w", f.in, err)
+	case errors.Is(err, context.Canceled):
+		return errors.New("interrupted: nothing was committed and partial output was removed")
+	}
+	return err
+}
+
+func supplierFromName(key string) string {
+	base := path.Base(key)
+	for _, ext := range []string{".gz", ".csv", ".tsv", ".txt", ".xlsx"} {
+		base = strings.TrimSuffix(base, ext)
+	}
+	if base == "" {
+		return "unknown"
+	}
+	return base
+}
+
+func newRunID() string {
+	var b [4]byte
+	rand.Read(b[:])
+	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// startProgress draws a progress bar on a terminal until stop is called.
+func startProgress(w io.Writer, c *worker.Counters, size int64) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				fmt.Fprint(w, "\r\033[K")
+				return
+			case <-tick.C:
+				fmt.Fprint(w, "\r\033[K"+progressLine(c, size, time.Since(start)))
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+func progressLine(c *worker.Counters, size int64, elapsed time.Duration) string {
+	frac := 0.0
+	if size > 0 {
+		frac = float64(c.BytesRead.Load()) / float64(size)
+	}
+	label := "washing"
+	switch c.Pass.Load() {
+	case 1:
+		label, frac = "pass 1/2", frac/2
+	case 2:
+		label, frac = "pass 2/2", 0.5+frac/2
+	}
+	frac = min(max(frac, 0), 1)
+	const width = 30
+	n := int(frac * width)
+	rows := c.Records.Load()
+	rate := float64(rows) / max(elapsed.Seconds(), 0.001)
+	return fmt.Sprintf("%s [%s%s] %3.0f%%  %s rows  %s rows/s", label,
+		strings.Repeat("#", n), strings.Repeat(" ", width-n), frac*100, thousands(rows), thousands(int64(rate)))
+}
+
+func printSummary(w io.Writer, res *worker.Result, out string) {
+	sc := res.Scorecard
+	c := sc.Counts
+	fmt.Fprintf(w, "Committed run %s for supplier %q in %s (%s rows/s)\n", sc.RunID, sc.Supplier,
+		res.Elapsed.Round(time.Millisecond), thousands(int64(float64(c.Rows)/max(res.Elapsed.Seconds(), 0.001))))
+	fmt.Fprintf(w, "Input %s, read as %s %s", sc.Input.Name, sc.Input.Read.Format, sc.Input.Read.Encoding)
+	if sc.Input.Read.Delimiter != "" {
+		fmt.Fprintf(w, " delimiter %q", sc.Input.Read.Delimiter)
+	}
+	fmt.Fprintln(w)
+	line := func(name string, v int64) {
+		pct := 0.0
+		if c.Rows > 0 {
+			pct = 100 * float64(v) / float64(c.Rows)
+		}
+		fmt.Fprintf(w, "  %-28s %12s  %6.2f%%\n", name, thousands(v), pct)
+	}
+	fmt.Fprintf(w, "  %-28s %12s\n", "rows", thousands(c.Rows))
+	line("rejected", c.RejectedRows)
+	line("repaired", c.RepairedRows)
+	line("duplicates", c.DuplicateRows)
+	line("persons", c.Persons)
+	line("invalid phone", c.InvalidPhoneRows)
+	line("no valid phone", c.NoValidPhoneRows)
+	line("invalid postal code", c.InvalidPostalRows)
+	line("invalid personnummer", c.InvalidPNRRows)
+	line("NIX-listed", c.NIXListedRows)
+	line("  lifted by consent", c.NIXCallableConsentRows)
+	line("  blocked", c.NIXBlockedRows)
+	line("deceased", c.DeceasedRows)
+	line("callable", c.CallableRows)
+	line("mailable", c.MailableRows)
+	var used, unused []string
+	for _, r := range sc.Registers {
+		if r.Used {
+			used = append(used, r.Name+" "+r.Version)
+		} else {
+			unused = append(unused, r.Name)
+		}
+	}
+	if len(used) > 0 {
+		fmt.Fprintf(w, "Registers used: %s\n", strings.Join(used, ", "))
+	}
+	if len(unused) > 0 {
+		fmt.Fprintf(w, "Not checked (no register): %s\n", strings.Join(unused, ", "))
+	}
+	for _, n := range sc.Notes {
+		fmt.Fprintf(w, "Note: %s\n", n)
+	}
+	if len(sc.UnmappedColumns) > 0 {
+		fmt.Fprintf(w, "Columns carried through unmapped (in the extra column): %s\n", strings.Join(sc.UnmappedColumns, ", "))
+	}
+	fmt.Fprintf(w, "Output: %s (rows/, rejects.csv, scorecard.json, _manifest.json)\n", out)
+}
+
+// thousands formats n with thin separators: 1234567 → 1,234,567.
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/listwash/listwash/infra"
+	"github.com/listwash/listwash/worker"
+	"github.com/listwash/listwash/worker/registers"
+)
+
+// openInput opens the store holding the input file and returns the key.
+func openInput(ctx context.Context, in string) (*infra.LocalStore, string, error) {
+	if strings.HasPrefix(in, "s3://") {
+		return nil, "", fmt.Errorf("--in %s: object storage is not wired yet", in)
+	}
+	st, err := infra.NewLocalReader(filepath.Dir(in))
+	if err != nil {
+		return nil, "", fmt.Errorf("--in: %w", err)
+	}
+	key := filepath.Base(in)
+	if _, err := st.Size(ctx, key); err != nil {
+		return nil, "", fmt.Errorf("--in %s: %w", in, err)
+	}
+	return st, key, nil
+}
+
+// openOutput opens (creating) the output store.
+func openOutput(_ context.Context, out string) (*infra.LocalStore, error) {
+	if strings.HasPrefix(out, "s3://") {
+		return nil, fmt.Errorf("--out %s: object storage is not wired yet", out)
+	}
+	st, err := infra.NewLocalStore(out)
+	if err != nil {
+		return nil, fmt.Errorf("--out: %w", err)
+	}
+	return st, nil
+}
+
+// loadSetup loads the registers folder (if any) into a wash setup.
+func loadSetup(ctx context.Context, dir string) (*worker.Setup, error) {
+	s := &worker.Setup{}
+	if dir == "" {
+		return s, nil
+	}
+	src, err := openRegisters(dir, false)
+	if err != nil {
+		return nil, fmt.Errorf("--registers: %w", err)
+	}
+	opts, err := registerLoadOptions()
+	if err != nil {
+		return nil, err
+	}
+	set, err := registers.Load(ctx, src, opts)
+	if err != nil {
+		return nil, fmt.Errorf("--registers %s: %w", dir, err)
+	}
+	s.Registers = set
+	return s, nil
+}
