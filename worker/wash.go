@@ -50,19 +50,19 @@ type StagesFunc func(env Env, m formats.Mapping) ([]Stage, error)
 
 // WashConfig describes one wash run. Zero values are documented per field.
 type WashConfig struct {
-	Env      Env
-	In       Source
-	InKey    string
-	Out      Sink
-	Open     OpenFunc   // required: how to read the file (formats.Open with a profile)
-	Setup    *Setup     // registers and stage options; nil: parse and decide only
-	Stages   StagesFunc // overrides Setup's stages (tests)
-	Mode     string     // ModeMark (default) or ModeWash
-	Force    bool       // replace a committed run in Out
-	Workers  int        // 0: GOMAXPROCS
-	Batch    int        // 0: DefaultBatchSize
-	RowGroup int64      // 0: formats.DefaultRowGroupRows
-	PartRows int64      // rows per Parquet part; 0: 4M
+	Env         Env
+	In          Source
+	InKey       string
+	Out         Sink
+	Open        OpenFunc   // required: how to read the file (formats.Open with a profile)
+	Setup       *Setup     // registers and stage options; nil: parse and decide only
+	Stages      StagesFunc // overrides Setup's stages (tests)
+	Mode        string     // ModeMark (default) or ModeWash
+	Force       bool       // replace a committed run in Out
+	Workers     int        // 0: GOMAXPROCS
+	Batch       int        // 0: DefaultBatchSize
+	RowGroup    int64      // 0: formats.DefaultRowGroupRows
+	PartRows    int64      // rows per Parquet part; 0: 4M
 	CodeVersion string
 	Counters    *Counters    // optional, for progress display
 	Timer       *Timer       // optional: measures every stage (bench, metrics)
