@@ -133,7 +133,7 @@ func Wash(ctx context.Context, cfg WashConfig) (res *Result, err error) {
 	defer func() {
 		if err != nil {
 			out.cleanup()
-			log.Warn("wash failed, partial output removed", "error", err)
+			log.Info("wash failed, partial output removed", "error", err)
 		}
 	}()
 

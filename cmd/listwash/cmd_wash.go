@@ -142,8 +142,6 @@ func describeWashError(err error, f washFlags) error {
 	switch {
 	case errors.Is(err, worker.ErrCommitted):
 		return fmt.Errorf("%s already holds a committed run; choose another --out or add --force to replace it", f.out)
-	case errors.Is(err, formats.ErrNoData):
-		return fmt.Errorf("%s has no data rows: %w", f.in, err)
 	case errors.Is(err, context.Canceled):
 		return errors.New("interrupted: nothing was committed and partial output was removed")
 	}

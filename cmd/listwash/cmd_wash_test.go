@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/listwash/listwash/worker"
+)
+
+// runCLI runs the binary's entry point in-process.
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(context.Background(), args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+const header = "Förnamn;Efternamn;Utdelningsadress;Postnummer;Postort;Telefon;Mobil;E-post;Personnummer\n"
+
+func writeFile(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func gz(data []byte, truncate int) []byte {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Write(data)
+	w.Close()
+	out := b.Bytes()
+	if truncate > 0 {
+		out = out[:len(out)-truncate]
+	}
+	return out
+}
+
+func TestWashBadInputs(t *testing.T) {
+	many := strings.Repeat("Anna;Berg;Storgatan 1;111 22;Stockholm;08-1234567;070-1234567;a@b.se;198211059954\n", 3000)
+	cases := []struct {
+		name      string
+		file      []byte
+		args      []string
+		wantCode  int
+		wantInErr string // in stderr, which must be one line
+		committed bool
+		rejected  int64
+	}{
+		{name: "empty file", file: nil, wantCode: 1, wantInErr: "no data rows"},
+		{name: "header only", file: []byte(header), wantCode: 1, wantInErr: "no data rows"},
+		{name: "binary", file: append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte{0, 1, 2, 3}, 100)...), wantCode: 1, wantInErr: "unsupported"},
+		{name: "truncated gzip", file: gz([]byte(header+many), 40), wantCode: 1, wantInErr: "gzip"},
+		{name: "unbalanced quotes", file: []byte(header + "\"Anna;Berg;Storgatan 1;111 22;Stockholm;;070-1234567;;\nBo;Ek;Gata 2;222 33;Lund;;;;\n"),
+			wantCode: 0, committed: true},
+		{name: "1 MB line", file: []byte(header + "Anna;" + strings.Repeat("x", 1<<20+10) + "\nBo;Ek;Gata 2;222 33;Lund;;;;\n"),
+			wantCode: 0, committed: true, rejected: 1},
+		{name: "missing registers folder", file: []byte(header + "Bo;Ek;Gata 2;222 33;Lund;;;;\n"),
+			args: []string{"--registers", "/nonexistent/registers"}, wantCode: 1, wantInErr: "--registers"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			in := writeFile(t, dir, "delivery.csv", tc.file)
+			out := filepath.Join(dir, "out")
+			args := append([]string{"wash", "--in", in, "--out", out, "--quiet"}, tc.args...)
+			code, _, stderr := runCLI(t, args...)
+			if code != tc.wantCode {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.wantCode, stderr)
+			}
+			if tc.wantInErr != "" {
+				if !strings.Contains(stderr, tc.wantInErr) {
+					t.Fatalf("stderr %q does not mention %q", stderr, tc.wantInErr)
+				}
+				if n := strings.Count(strings.TrimSpace(stderr), "\n"); n != 0 {
+					t.Fatalf("error is %d lines, want one: %q", n+1, stderr)
+				}
+				if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
+					t.Fatalf("stack trace for bad input: %s", stderr)
+				}
+			}
+			_, err := os.Stat(filepath.Join(out, worker.ManifestKey))
+			if tc.committed != (err == nil) {
+				t.Fatalf("manifest present=%v, want %v", err == nil, tc.committed)
+			}
+			if !tc.committed {
+				entries, _ := os.ReadDir(filepath.Join(out, "rows"))
+				if len(entries) > 0 {
+					t.Fatalf("failed run left %d files in rows/", len(entries))
+				}
+				return
+			}
+			var sc worker.Scorecard
+			data, _ := os.ReadFile(filepath.Join(out, worker.ScorecardKey))
+			if err := json.Unmarshal(data, &sc); err != nil {
+				t.Fatal(err)
+			}
+			if sc.Counts.Rows != 2 || sc.Counts.RejectedRows != tc.rejected {
+				t.Fatalf("rows %d rejected %d, want 2 and %d", sc.Counts.Rows, sc.Counts.RejectedRows, tc.rejected)
+			}
+		})
+	}
+}
+
+func TestWashUsageErrors(t *testing.T) {
+	if code, _, stderr := runCLI(t, "wash"); code != 2 || !strings.Contains(stderr, "--in and --out are required") {
+		t.Fatalf("exit %d stderr %q", code, stderr)
+	}
+	if code, _, _ := runCLI(t, "wash", "--help"); code != 0 {
+		t.Fatalf("--help exit %d", code)
+	}
+	if code, _, stderr := runCLI(t, "nosuch"); code != 2 || !strings.Contains(stderr, "unknown command") {
+		t.Fatalf("exit %d stderr %q", code, stderr)
+	}
+	dir := t.TempDir()
+	in := writeFile(t, dir, "d.csv", []byte(header+"Bo;Ek;Gata 2;222 33;Lund;;;;\n"))
+	if code, _, stderr := runCLI(t, "wash", "--in", in, "--out", filepath.Join(dir, "o"), "--asof", "2026-13-01"); code != 1 || !strings.Contains(stderr, "YYYY-MM-DD") {
+		t.Fatalf("bad --asof: exit %d stderr %q", code, stderr)
+	}
+}
+
+func TestWashRefusesCommittedOutput(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "d.csv", []byte(header+"Bo;Ek;Gata 2;222 33;Lund;;;;\n"))
+	out := filepath.Join(dir, "o")
+	if code, _, stderr := runCLI(t, "wash", "--in", in, "--out", out, "--quiet"); code != 0 {
+		t.Fatalf("first run: %s", stderr)
+	}
+	code, _, stderr := runCLI(t, "wash", "--in", in, "--out", out, "--quiet")
+	if code != 1 || !strings.Contains(stderr, "--force") {
+		t.Fatalf("second run: exit %d %q", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "wash", "--in", in, "--out", out, "--quiet", "--force"); code != 0 {
+		t.Fatalf("forced run: %s", stderr)
+	}
+}
