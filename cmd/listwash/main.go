@@ -24,6 +24,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"wash", "wash one supplier file into marked Parquet rows and a scorecard", runWash},
+		{"gen", "generate a synthetic delivery with registers and ground truth", runGen},
 		{"version", "print the version", runVersion},
 	}
 }
