@@ -67,6 +67,9 @@ func (g *generator) applyDefect(w *row, p *person, code string) bool {
 	switch code {
 	case DefectPhoneLetters, DefectPhoneShort, DefectPhonePremium:
 		col, num := colMobile, p.mobile
+		if !p.hasMobile {
+			num = mobileAt(g.mobPerm.at(uint64(p.id))) // the person's own: no clash
+		}
 		if w.phoneOK && (!w.mobileOK || r.chance(0.5)) {
 			col, num = colPhone, w.phone
 		}

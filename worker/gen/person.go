@@ -165,8 +165,13 @@ func (g *generator) genPerson(p *person, id uint32, key uint32, known bool) {
 	p.hasMobile = r.chance(0.9)
 	p.hasLand = r.chance(0.25)
 	p.mobInPhone = p.hasMobile && r.chance(0.05)
-	p.mobile = mobileAt(g.mobPerm.at(uint64(id)))
-	p.land = landAt(g.landPerm.at(uint64(id)))
+	p.mobile, p.land = phoneNum{}, phoneNum{}
+	if p.hasMobile {
+		p.mobile = mobileAt(g.mobPerm.at(uint64(id)))
+	}
+	if p.hasLand {
+		p.land = landAt(g.landPerm.at(uint64(id)))
+	}
 	p.mobileForm = drawPhoneForm(&r, true)
 	p.landForm = drawPhoneForm(&r, false)
 

@@ -42,6 +42,7 @@ type csvSink struct {
 	cp1252 bool
 	bom    bool
 	order  [numCols]int
+	quote  [256]bool // bytes that force quoting
 	buf    []byte
 	enc    []byte
 }
@@ -51,6 +52,9 @@ func newCSVSink(w io.Writer, cfg Config, order [numCols]int) *csvSink {
 		cp1252: cfg.Encoding == EncodingWindows1252, bom: cfg.Encoding == EncodingUTF8BOM}
 	if cfg.CRLF {
 		s.eol = "\r\n"
+	}
+	for _, c := range []byte{cfg.Delimiter, '"', '\n', '\r'} {
+		s.quote[c] = true
 	}
 	var out io.Writer = s.cnt
 	if cfg.Gzip {
@@ -112,7 +116,7 @@ func (s *csvSink) write(w *row) (int64, error) {
 
 func (s *csvSink) needsQuote(f []byte) bool {
 	for _, c := range f {
-		if c == s.delim || c == '"' || c == '\n' || c == '\r' {
+		if s.quote[c] {
 			return true
 		}
 	}
