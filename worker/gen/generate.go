@@ -70,16 +70,13 @@ func newGenerator(cfg Config) *generator {
 	return g
 }
 
+// headerNames returns the header in canonical column order; the sink
+// applies the column order.
 func (g *generator) headerNames() [numCols]string {
-	h := headerNames[g.cfg.Headers]
 	if g.cfg.Headers == HeadersPolish && g.cfg.Encoding == EncodingWindows1252 && !g.cfg.XLSX {
-		h = polishASCII
+		return polishASCII
 	}
-	var out [numCols]string
-	for i, c := range g.order {
-		out[i] = h[c]
-	}
-	return out
+	return headerNames[g.cfg.Headers]
 }
 
 // run writes the header and every row.
