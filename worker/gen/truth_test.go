@@ -273,7 +273,7 @@ func TestTruthMatchesIndependentJudgement(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := richConfig(30000)
+			cfg := richConfig(15000)
 			tt.cfg(&cfg)
 			dir, _ := generate(t, cfg)
 			f, err := os.Open(filepath.Join(dir, "delivery.csv"))
@@ -349,7 +349,7 @@ func TestConfigErrors(t *testing.T) {
 		{"negative rows", func(c *Config) { c.Rows = -1 }},
 		{"bad delimiter", func(c *Config) { c.Delimiter = ':' }},
 		{"bad encoding", func(c *Config) { c.Encoding = "latin-2" }},
-		{"xlsx too big", func(c *Config) { c.XLSX, c.Rows = true, MaxXLSXRows + 1 }},
+		{"xlsx too big", func(c *Config) { c.XLSX, c.Rows = true, MaxXLSXRows+1 }},
 		{"rate above one", func(c *Config) { c.DefectRate = 1.5 }},
 		{"nix too big", func(c *Config) { c.NIXSize = mobileSpace }},
 	}
