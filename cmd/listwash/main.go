@@ -26,6 +26,7 @@ func commands() []command {
 		{"wash", "wash one supplier file into marked Parquet rows and a scorecard", runWash},
 		{"registers", "build register snapshots (build) or show register versions (info)", runRegisters},
 		{"forget", "add people to the forget list as keyed hashes (add), rehash under a new key (rotate)", runForget},
+		{"gen", "generate a synthetic delivery with registers and ground truth", runGen},
 		{"version", "print the version", runVersion},
 	}
 }
