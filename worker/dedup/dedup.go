@@ -98,7 +98,8 @@ type Deduper struct {
 	ordered bool
 	last    uint32
 
-	// Plan state; parent, best and cons are dropped when Plan returns.
+	// Plan state; parent, best, cons and edges are dropped when Plan returns.
+	edges   []edge
 	parent  []uint32
 	best    []float32
 	cons    map[uint32]constraint
@@ -184,12 +185,10 @@ func (d *Deduper) Observe(row *formats.Row) error {
 	if row.PNRValid && row.PNR != "" {
 		r.pnr = d.hash('p', row.PNR)
 	}
-	n := 0
-	for _, p := range [...]string{row.MobileE164, row.PhoneE164} {
-		n = d.addPhone(r, n, p)
-	}
+	n := d.addPhone(r, 0, row.MobileE164, row.MobileType == "" || row.MobileType == "mobile")
+	n = d.addPhone(r, n, row.PhoneE164, row.PhoneType == "mobile")
 	for _, p := range row.Phones {
-		n = d.addPhone(r, n, p)
+		n = d.addPhone(r, n, p, false)
 	}
 	if row.EmailValid && row.Email != "" {
 		d.buf = appendLower(d.buf[:0], row.Email)
@@ -214,15 +213,23 @@ func (d *Deduper) Observe(row *formats.Row) error {
 	return nil
 }
 
-func (d *Deduper) addPhone(r *rec, n int, p string) int {
+// addPhone stores the key of phone p as r.phone[n] unless it is there:
+// bit 1 is always set (present), bit 0 says mobile; compare with |1.
+func (d *Deduper) addPhone(r *rec, n int, p string, mobile bool) int {
 	if p == "" || n == len(r.phone) {
 		return n
 	}
-	h := d.hash('t', p)
-	for _, q := range r.phone[:n] {
-		if q == h {
+	h := d.hash('t', p) | 2
+	for i, q := range r.phone[:n] {
+		if q|1 == h {
+			if mobile {
+				r.phone[i] |= 1
+			}
 			return n
 		}
+	}
+	if !mobile {
+		h &^= 1
 	}
 	r.phone[n] = h
 	return n + 1
@@ -364,9 +371,10 @@ func (d *Deduper) Plan(ctx context.Context) error {
 		}
 	}
 	pairs, tmp = nil, nil
+	d.link()
 	d.finish(&tmp)
 	// Free the comparison state: only results are needed from now on.
-	d.parent, d.best, d.cons = nil, nil, nil
+	d.parent, d.best, d.cons, d.edges = nil, nil, nil, nil
 	d.recs, d.names, d.buf = recs{}, arena{}, nil
 	return nil
 }
@@ -452,7 +460,7 @@ func (k kind) keys(dst []uint64, r *rec) []uint64 {
 	case kindPhone:
 		for _, p := range r.phone {
 			if p != 0 {
-				dst = append(dst, p)
+				dst = append(dst, p|1)
 			}
 		}
 	case kindAddrName:
@@ -505,7 +513,7 @@ func (d *Deduper) planKind(ctx context.Context, k kind, pairs, tmp *[]pair) erro
 				e++
 			}
 			if e-s > 1 {
-				d.block(p[s:e])
+				d.block(k, p[s:e])
 			}
 			s = e
 			if s&0xffff == 0 {
@@ -524,11 +532,11 @@ func (d *Deduper) planKind(ctx context.Context, k kind, pairs, tmp *[]pair) erro
 
 // block compares the rows of one block: all pairs when it is small, else
 // each row with its Window successors in name order.
-func (d *Deduper) block(b []pair) {
+func (d *Deduper) block(k kind, b []pair) {
 	if len(b) <= d.cfg.BlockCap {
 		for i := range b {
 			for j := i + 1; j < len(b); j++ {
-				d.compare(b[i].idx, b[j].idx)
+				d.compare(k, b[i].idx, b[j].idx)
 			}
 		}
 		return
@@ -549,24 +557,70 @@ func (d *Deduper) block(b []pair) {
 	})
 	for i := range b {
 		for j := i + 1; j < len(b) && j <= i+d.cfg.Window; j++ {
-			d.compare(b[i].idx, b[j].idx)
+			d.compare(k, b[i].idx, b[j].idx)
 		}
 	}
 }
 
-func (d *Deduper) compare(i, j uint32) {
-	if d.find(i) == d.find(j) {
+// edge is a scored candidate pair at or above the threshold.
+type edge struct {
+	i, j  uint32
+	score float32
+}
+
+// compare scores rows i and j, found in a block of kind k, and keeps the
+// pair as an edge when it matches. A pair that shares a key of an earlier
+// kind was scored there already; exact copies were joined before blocking.
+func (d *Deduper) compare(k kind, i, j uint32) {
+	a, b := d.recs.at(i), d.recs.at(j)
+	if sharedEarlier(k, a, b) || d.find(i) == d.find(j) {
 		return
 	}
 	d.stats.Comparisons++
-	s, ok := d.score(d.recs.at(i), d.recs.at(j))
+	s, ok := d.score(a, b)
 	if !ok || s < d.thr {
 		return
 	}
-	if d.unionChecked(i, j) {
-		f := float32(s)
-		d.best[i] = max(d.best[i], f)
-		d.best[j] = max(d.best[j], f)
+	d.edges = append(d.edges, edge{i: i, j: j, score: float32(s)})
+}
+
+// sharedEarlier reports whether a and b share a key of a kind before k.
+func sharedEarlier(k kind, a, b *rec) bool {
+	var ka, kb [2]uint64
+	for e := kind(0); e < k; e++ {
+		for _, x := range e.keys(ka[:0], a) {
+			for _, y := range e.keys(kb[:0], b) {
+				if x == y {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// link joins matched pairs best first (Kruskal's order: score descending,
+// then row order), so that a row joins the person it matches best before a
+// weaker link could tie it to a look-alike that the constraints then keep
+// apart from its real cluster.
+func (d *Deduper) link() {
+	slices.SortFunc(d.edges, func(x, y edge) int {
+		switch {
+		case x.score != y.score:
+			if x.score > y.score {
+				return -1
+			}
+			return 1
+		case x.i != y.i:
+			return cmpU32(x.i, y.i)
+		}
+		return cmpU32(x.j, y.j)
+	})
+	for _, e := range d.edges {
+		if d.unionChecked(e.i, e.j) {
+			d.best[e.i] = max(d.best[e.i], e.score)
+			d.best[e.j] = max(d.best[e.j], e.score)
+		}
 	}
 }
 
