@@ -99,4 +99,3 @@ func TestGroundTruth(t *testing.T) {
 		}
 	}
 }
-
