@@ -94,7 +94,6 @@ type Deduper struct {
 	recs    recs
 	names   arena
 	buf     []byte
-	xx      *xxhash.Digest
 	ordered bool
 	last    uint32
 
@@ -104,6 +103,7 @@ type Deduper struct {
 	best    []float32
 	cons    map[uint32]constraint
 	thr     float64
+	wthr    float64 // W of thr
 	planned bool
 	res     []result
 	byLine  []uint32 // res indices sorted by line, when lines were not increasing
@@ -124,7 +124,7 @@ func New(cfg Config) *Deduper {
 	if cfg.PairsPerPass <= 0 {
 		cfg.PairsPerPass = 4 << 20
 	}
-	return &Deduper{cfg: cfg, xx: xxhash.New(), ordered: true}
+	return &Deduper{cfg: cfg, ordered: true}
 }
 
 // Stats returns the counts of the plan (zero before Plan).
@@ -237,10 +237,8 @@ func (d *Deduper) addPhone(r *rec, n int, p string, mobile bool) int {
 
 // hash is a non-zero 64-bit hash of one value with a kind byte.
 func (d *Deduper) hash(kind byte, s string) uint64 {
-	d.xx.Reset()
-	d.xx.Write([]byte{kind})
-	d.xx.WriteString(s)
-	return d.xx.Sum64() | 1
+	d.buf = append(append(d.buf[:0], kind), s...)
+	return xxhash.Sum64(d.buf) | 1
 }
 
 func (d *Deduper) phonetic(name []byte) uint32 {
@@ -287,18 +285,16 @@ func (d *Deduper) exactKey(row *formats.Row, r *rec) uint64 {
 	if r.flen == 0 && r.llen == 0 && r.pnr == 0 && r.email == 0 && r.phone[0] == 0 {
 		return 0
 	}
-	x := d.xx
-	x.Reset()
+	b := d.buf[:0]
 	for _, s := range [...]string{row.FirstName, row.LastName, row.Street, row.Apartment, row.CO,
 		row.PostalCode, row.City, row.Country, row.Email, row.PNR, row.PhoneE164, row.MobileE164} {
-		x.WriteString(s)
-		x.Write([]byte{0})
+		b = append(append(b, s...), 0)
 	}
 	for _, s := range row.Phones {
-		x.WriteString(s)
-		x.Write([]byte{1})
+		b = append(append(b, s...), 1)
 	}
-	return x.Sum64() | 1
+	d.buf = b
+	return xxhash.Sum64(b) | 1
 }
 
 // completeness counts valid identifiers and filled fields: the survivor of
@@ -353,6 +349,7 @@ func (d *Deduper) Plan(ctx context.Context) error {
 	d.planned = true
 	n := d.recs.n
 	d.thr = d.cfg.Threshold
+	d.wthr = weightFor(d.thr) - 1e-9
 	d.parent = make([]uint32, n)
 	for i := range d.parent {
 		d.parent[i] = uint32(i)
@@ -360,7 +357,7 @@ func (d *Deduper) Plan(ctx context.Context) error {
 	d.best = make([]float32, n)
 	d.cons = make(map[uint32]constraint)
 
-	per := min(n, d.cfg.PairsPerPass)
+	per := min(2*n, d.cfg.PairsPerPass+d.cfg.PairsPerPass/4)
 	pairs, tmp := make([]pair, 0, per), make([]pair, per)
 	if err := d.planExact(ctx, &pairs, &tmp); err != nil {
 		return err
@@ -577,26 +574,36 @@ func (d *Deduper) compare(k kind, i, j uint32) {
 		return
 	}
 	d.stats.Comparisons++
-	s, ok := d.score(a, b)
+	s, ok := d.score(a, b, d.wthr)
 	if !ok || s < d.thr {
 		return
 	}
 	d.edges = append(d.edges, edge{i: i, j: j, score: float32(s)})
 }
 
-// sharedEarlier reports whether a and b share a key of a kind before k.
+// sharedEarlier reports whether a and b share a key of a kind before k
+// (kind.keys, unrolled: this runs for every candidate pair).
 func sharedEarlier(k kind, a, b *rec) bool {
-	var ka, kb [2]uint64
-	for e := kind(0); e < k; e++ {
-		for _, x := range e.keys(ka[:0], a) {
-			for _, y := range e.keys(kb[:0], b) {
-				if x == y {
-					return true
-				}
+	if k > kindPNR && a.pnr != 0 && a.pnr == b.pnr {
+		return true
+	}
+	if k > kindEmail && a.email != 0 && a.email == b.email {
+		return true
+	}
+	if k > kindPhone && a.phone[0] != 0 && b.phone[0] != 0 {
+		for _, p := range a.phone {
+			if p != 0 && (p|1 == b.phone[0]|1 || p|1 == b.phone[1]|1) {
+				return true
 			}
 		}
 	}
-	return false
+	if k > kindAddrName && a.addr != 0 && a.addr == b.addr &&
+		(a.plast != 0 && (a.plast == b.plast || a.plast == b.pfirst) ||
+			a.pfirst != 0 && (a.pfirst == b.plast || a.pfirst == b.pfirst)) {
+		return true
+	}
+	sameNames := min(a.pfirst, a.plast) == min(b.pfirst, b.plast) && max(a.pfirst, a.plast) == max(b.pfirst, b.plast)
+	return k > kindNameBirth && a.birth != 0 && a.birth == b.birth && sameNames && a.pfirst|a.plast != 0
 }
 
 // link joins matched pairs best first (Kruskal's order: score descending,
@@ -735,7 +742,7 @@ func (d *Deduper) finish(tmp *[]pair) {
 			continue
 		}
 		d.stats.NearDuplicateRows++
-		sc, ok := d.score(r, sr)
+		sc, ok := d.score(r, sr, math.Inf(-1))
 		if !ok || sc < d.thr {
 			sc = float64(d.best[i])
 		}

@@ -51,8 +51,18 @@ const (
 	scoreScale    = 2.5
 )
 
+// weightFor is the weight sum W whose score is s.
+func weightFor(s float64) float64 {
+	if s >= 1 {
+		return math.Inf(1)
+	}
+	return scoreMid + scoreScale*math.Log(s/(1-s))
+}
+
 // score compares two rows; ok is false when an identifier vetoes the match.
-func (d *Deduper) score(a, b *rec) (s float64, ok bool) {
+// When the identifiers leave W below floor even with equal names, score
+// returns 0 without comparing names (most pairs of a name block).
+func (d *Deduper) score(a, b *rec, floor float64) (s float64, ok bool) {
 	w := 0.0
 	switch {
 	case a.pnr == 0 || b.pnr == 0:
@@ -92,6 +102,9 @@ func (d *Deduper) score(a, b *rec) (s float64, ok bool) {
 		}
 	case a.postal != 0 && a.postal == b.postal:
 		w += wPostalOnly
+	}
+	if w+2*wNameEqual < floor {
+		return 0, true
 	}
 	w += d.nameWeight(a, b)
 	return 1 / (1 + math.Exp(-(w-scoreMid)/scoreScale)), true
