@@ -1,0 +1,58 @@
+// Package dedup finds duplicate persons in a delivery (exact copies and
+// near duplicates: typos, swapped names, reformatted phones or addresses)
+// and, through a persistent contact index, persons bought before from the
+// same or another supplier.
+//
+// # Within a delivery
+//
+// Observe keeps an 80-byte rec per non-rejected row (64-bit xxhash keys of
+// personnummer, two phones, e-mail, address; postal code, birth date,
+// apartment; phonetic name codes; an offset into a chunked arena of folded
+// names) plus about 16 bytes of names: ~98 bytes per row, measured. No map
+// is keyed by row; storage grows in chunks, so there is no 2x copy peak.
+//
+// Plan:
+//  1. Exact duplicates: rows whose normalised record (names, street,
+//     apartment, c/o, postal code, city, country, e-mail, personnummer and
+//     every phone, byte for byte as the normaliser wrote them) hashes alike
+//     are joined; later copies are left out of blocking.
+//  2. Blocking: for each kind of key (personnummer; e-mail; phone; address +
+//     phonetic first or last name, so swapped names meet; phonetic names +
+//     birth date; phonetic names + postal code) the (key, row) pairs are
+//     radix-sorted (LSD, stable, no comparisons) and rows sharing a key are
+//     compared. A block larger than BlockCap (a switchboard number) is
+//     compared by a window of Window rows over name order: O(n·w), never
+//     O(n²). Pairs are sorted in passes of at most PairsPerPass entries,
+//     partitioned by key, which bounds the transient memory (2 × 16 bytes
+//     an entry).
+//  3. Scoring: Fellegi-Sunter-style weights (see score.go) summed and
+//     mapped to 0..1. Two different valid personnummer or birth dates veto.
+//  4. Linking: candidate pairs at or above the threshold are joined best
+//     first with union-find; a cluster never holds two personnummer or two
+//     birth dates.
+//  5. Survivorship: in each cluster the most complete row (count of valid
+//     identifiers and filled fields) survives, then the earliest line.
+//     Others get DuplicateOf (survivor's line), MatchScore and the reason
+//     DUPLICATE (same exact key as the survivor) or NEAR_DUPLICATE.
+//  6. Households: persons (survivors) with the same address, apartment and
+//     folded surname share HouseholdID = the smallest of their lines;
+//     duplicates inherit their survivor's. A person alone has 0.
+//
+// Every step runs in row order with stable sorts and ties broken by row,
+// and rows are observed in file order, so the same delivery gives the same
+// plan whatever the batch sizes and number of workers of the second pass.
+// After Plan the comparison state is dropped; 16 bytes per row of results
+// remain for Apply, found by source line (binary search once per batch).
+//
+// Spilling (not implemented): Observe would append recs to a temporary
+// file in chunks instead of memory; each blocking pass streams the file,
+// writes (key, row) runs sorted in memory-sized chunks to disk and merges
+// them (external sort), reading the recs of a block by row number through
+// a page cache of the rec file; edges, union-find (4 bytes a row) and
+// results (16 bytes a row) stay in memory: 10M rows then need ~250 MB.
+//
+// # Across deliveries
+//
+// See Index (index.go): append-only segments of HMAC-keyed hashes, one per
+// committed run, merged at open.
+package dedup

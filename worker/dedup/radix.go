@@ -1,0 +1,45 @@
+package dedup
+
+// pair is one blocking entry: a key and the row it came from. sub orders
+// rows inside an oversized block (sorted-neighbourhood window).
+type pair struct {
+	key uint64
+	idx uint32
+	sub uint32
+}
+
+// radixSort sorts a by key, stably (rows of equal key stay in the order
+// they were appended: file order), using tmp (len >= len(a)) as scratch.
+// LSD radix with 16-bit digits: four linear passes, no comparisons; passes
+// where every key has the same digit are skipped.
+func radixSort(a, tmp []pair) {
+	if len(a) < 2 {
+		return
+	}
+	tmp = tmp[:len(a)]
+	var count [1 << 16]int
+	src, dst := a, tmp
+	for shift := uint(0); shift < 64; shift += 16 {
+		clear(count[:])
+		for i := range src {
+			count[uint16(src[i].key>>shift)]++
+		}
+		if count[uint16(src[0].key>>shift)] == len(src) {
+			continue
+		}
+		sum := 0
+		for d, c := range count {
+			count[d] = sum
+			sum += c
+		}
+		for i := range src {
+			d := uint16(src[i].key >> shift)
+			dst[count[d]] = src[i]
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &a[0] {
+		copy(a, src)
+	}
+}
