@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/listwash/listwash/formats"
+	"github.com/listwash/listwash/worker/dedup"
+	"github.com/listwash/listwash/worker/registers"
 )
 
 // Counts are the scorecard's row counts. Field-level counts (invalid_*)
@@ -173,12 +175,11 @@ func (t *tally) add(o *tally) {
 // finish derives the counts defined from others.
 func (t *tally) finish() { t.Persons = t.Rows - t.DuplicateRows }
 
-// Reason codes the runner and its decisions rely on. Stages define their
-// own codes; these are shared.
+// Reason codes the counts rely on; the stages that set them own them.
 const (
-	ReasonDuplicate     = "DUPLICATE"
-	ReasonNearDuplicate = "NEAR_DUPLICATE"
-	ReasonNIXBlocked    = "NIX_BLOCKED"
+	ReasonDuplicate     = dedup.ReasonDuplicate
+	ReasonNearDuplicate = dedup.ReasonNearDuplicate
+	ReasonNIXBlocked    = registers.ReasonNIXBlocked
 )
 
 // Scorecard is scorecard.json: one delivery of one supplier, for the people
@@ -196,6 +197,7 @@ type Scorecard struct {
 	Counts          Counts             `json:"counts"`
 	Rates           map[string]float64 `json:"rates"`
 	Reasons         map[string]int64   `json:"reasons"`
+	Dedup           *DedupStats        `json:"dedup,omitempty"` // persons, households, seen before in earlier deliveries
 	UnmappedColumns []string           `json:"unmapped_columns,omitempty"`
 	Notes           []string           `json:"notes,omitempty"`
 }

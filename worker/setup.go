@@ -2,8 +2,10 @@ package worker
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/listwash/listwash/formats"
+	"github.com/listwash/listwash/worker/dedup"
 	"github.com/listwash/listwash/worker/registers"
 )
 
@@ -13,17 +15,36 @@ import (
 type Setup struct {
 	Registers *registers.Set // nil: no registers folder given
 	Suppress  SuppressOptions
+	Dedup     dedup.Config // zero: defaults
+	// Index is where the cross-delivery contact index lives; nil: rows are
+	// deduplicated within the delivery only. IndexKey must be set with it.
+	Index    dedup.IndexStore
+	IndexKey dedup.IndexKey
 }
 
 // perRun is the per-run instance of a Setup's stages.
 type perRun struct {
 	suppress *SuppressStage
+	dedup    *DedupStage
+	index    *dedup.Index
 }
 
-// stages builds the stages that follow parse: suppression (when registers
-// are loaded) and the decision.
-func (s *Setup) stages(env Env, _ formats.Mapping, rs *perRun) ([]Stage, error) {
+// stages builds the stages that follow parse: deduplication (a planner:
+// only the stages before it run in the first pass, so it comes before
+// suppression), suppression when registers are loaded, and the decision.
+func (s *Setup) stages(ctx context.Context, env Env, _ formats.Mapping, rs *perRun) ([]Stage, error) {
 	var out []Stage
+	dc := DedupConfig{Match: s.Dedup}
+	if s.Index != nil {
+		ix, err := dedup.OpenIndex(ctx, s.Index, s.IndexKey, dedup.RunInfo{
+			Supplier: env.Supplier, RunID: env.RunID, Date: env.AsOf.Format("2006-01-02")})
+		if err != nil {
+			return nil, fmt.Errorf("open contact index: %w", err)
+		}
+		rs.index, dc.Index = ix, ix
+	}
+	rs.dedup = NewDedupStage(dc)
+	out = append(out, rs.dedup)
 	if s.Registers != nil {
 		sup, err := NewSuppressStage(s.Registers, env, s.Suppress)
 		if err != nil {
@@ -65,4 +86,20 @@ func (rs *perRun) validUntil() string {
 	return rs.suppress.EarliestValidUntil()
 }
 
-func (rs *perRun) afterCommit(context.Context) error { return nil }
+// dedupStats is the dedup part of the scorecard, nil if dedup did not run.
+func (rs *perRun) dedupStats() *DedupStats {
+	if rs.dedup == nil {
+		return nil
+	}
+	st := rs.dedup.Stats()
+	return &st
+}
+
+// afterCommit adds this run's contacts to the index: only a committed run
+// counts as "seen before" for later deliveries.
+func (rs *perRun) afterCommit(ctx context.Context) error {
+	if rs.index == nil {
+		return nil
+	}
+	return rs.index.Commit(ctx)
+}

@@ -189,7 +189,7 @@ func Wash(ctx context.Context, cfg WashConfig) (res *Result, err error) {
 		Started:  started.UTC(),
 		Finished: time.Now().UTC(), Registers: cfg.Setup.registerInfo(),
 		Counts: t.Counts, Rates: t.Counts.Rates(), Reasons: t.reasons,
-		UnmappedColumns: mapping.Unmapped(), Notes: cfg.Setup.notes(),
+		UnmappedColumns: mapping.Unmapped(), Notes: cfg.Setup.notes(), Dedup: r.rs.dedupStats(),
 	}
 	scJSON, err := json.MarshalIndent(sc, "", "  ")
 	if err != nil {
@@ -284,7 +284,7 @@ func (r *run) openStages(ctx context.Context) ([]Stage, formats.Mapping, formats
 	if r.cfg.Stages != nil {
 		more, err = r.cfg.Stages(r.cfg.Env, m)
 	} else {
-		more, err = r.cfg.Setup.stages(r.cfg.Env, m, r.rs)
+		more, err = r.cfg.Setup.stages(ctx, r.cfg.Env, m, r.rs)
 	}
 	if err != nil {
 		return nil, m, info, err
