@@ -19,7 +19,7 @@ import (
 )
 
 type washFlags struct {
-	in, registers, out, supplier, company, asof, mode, profile, country, runID string
+	in, registers, out, supplier, company, asof, mode, profile, country, runID, index string
 	force, quiet, jsonOut, verbose                                             bool
 	workers                                                                    int
 }
@@ -37,6 +37,7 @@ func runWash(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&f.profile, "profile", "", "supplier profile (YAML or JSON): column names, delimiter, encoding, default country")
 	fs.StringVar(&f.country, "country", "", "default country for phone numbers without a country code (default SE, or the profile's)")
 	fs.StringVar(&f.runID, "run-id", "", "run id (default: generated from the time)")
+	fs.StringVar(&f.index, "index", "", "cross-delivery contact index folder: marks rows bought before (keyed hashes only; needs LISTWASH_INDEX_KEY)")
 	fs.BoolVar(&f.force, "force", false, "replace a committed run in --out")
 	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the scorecard as JSON instead of the summary table")
@@ -103,7 +104,7 @@ func wash(ctx context.Context, f washFlags, stdout, stderr io.Writer) error {
 
 	env := worker.Env{RunID: f.runID, Supplier: f.supplier, Company: f.company, AsOf: asOf,
 		DefaultCountry: country, SourceFile: path.Base(inKey)}
-	setup, err := loadSetup(ctx, f.registers)
+	setup, err := loadSetup(ctx, f.registers, f.index)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/listwash/listwash/infra"
 	"github.com/listwash/listwash/worker"
+	"github.com/listwash/listwash/worker/dedup"
 	"github.com/listwash/listwash/worker/registers"
 )
 
@@ -39,9 +40,21 @@ func openOutput(_ context.Context, out string) (*infra.LocalStore, error) {
 	return st, nil
 }
 
-// loadSetup loads the registers folder (if any) into a wash setup.
-func loadSetup(ctx context.Context, dir string) (*worker.Setup, error) {
+// loadSetup loads the registers folder (if any) and opens the contact
+// index (if any) into a wash setup.
+func loadSetup(ctx context.Context, dir, index string) (*worker.Setup, error) {
 	s := &worker.Setup{}
+	if index != "" {
+		key, err := dedup.IndexKeyFromEnv()
+		if err != nil {
+			return nil, fmt.Errorf("--index: %w", err)
+		}
+		st, err := openOutput(ctx, index)
+		if err != nil {
+			return nil, fmt.Errorf("--index: %w", err)
+		}
+		s.Index, s.IndexKey = st, key
+	}
 	if dir == "" {
 		return s, nil
 	}
