@@ -5,10 +5,10 @@ type EmailReason uint8
 
 // E-mail reasons; reasons.go maps them to EMAIL_* codes.
 const (
-	EmailOK          EmailReason = iota
-	EmailMissing                 // empty (not reported as a defect)
-	EmailInvalid                 // not local@domain.tld
-	EmailDomainTypo              // a common misspelling of a large mail domain
+	EmailOK         EmailReason = iota
+	EmailMissing                // empty (not reported as a defect)
+	EmailInvalid                // not local@domain.tld
+	EmailDomainTypo             // a common misspelling of a large mail domain
 )
 
 // Email is a checked e-mail address.

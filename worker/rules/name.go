@@ -25,15 +25,8 @@ func NormaliseName(raw string, a *Arena) string {
 	if s == "" {
 		return ""
 	}
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			ascii = false
-			break
-		}
-	}
-	if !ascii && !norm.NFC.IsNormalString(s) {
-		s = norm.NFC.String(s) // rare: decomposed input
+	if !belowCombining(s) {
+		s = norm.NFC.String(s) // rare: combining marks or other scripts
 	}
 	hasUpper, hasLower, needCollapse := false, false, false
 	for i, r := range s {
@@ -83,6 +76,26 @@ func NormaliseName(raw string, a *Arena) string {
 		i = j
 	}
 	return a.Commit(b)
+}
+
+// belowCombining reports whether every rune of s is below U+0300. Such a
+// string is in NFC already: no code point below the combining diacritical
+// marks changes under NFC (none is NFC_QC=No or Maybe).
+func belowCombining(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x80 {
+			continue
+		}
+		// Lead bytes 0xC2-0xCB encode U+0080-U+02FF.
+		if c >= 0xCC || c < 0xC2 && c >= 0xC0 {
+			return false
+		}
+		if c >= 0xC2 {
+			i++ // skip the continuation byte
+		}
+	}
+	return true
 }
 
 var nameParticles = [...]string{"af", "av", "von", "van", "der", "den", "de", "da", "di", "du", "la", "le", "del", "dos", "das", "des", "ten", "ter", "zu"}

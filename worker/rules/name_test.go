@@ -1,6 +1,10 @@
 package rules
 
-import "testing"
+import (
+	"testing"
+
+	"golang.org/x/text/unicode/norm"
+)
 
 func TestNormaliseName(t *testing.T) {
 	tests := []struct{ name, in, want string }{
@@ -72,6 +76,23 @@ func TestNameKey(t *testing.T) {
 	for _, tc := range tests {
 		if got := string(AppendNameKey(nil, tc.first, tc.last)); got != tc.want {
 			t.Errorf("NameKey(%q, %q) = %q, want %q", tc.first, tc.last, got, tc.want)
+		}
+	}
+}
+
+func TestBelowCombiningAgreesWithNorm(t *testing.T) {
+	for r := rune(0); r < 0x300; r++ {
+		s := "a" + string(r) + "b"
+		if !belowCombining(s) {
+			t.Fatalf("U+%04X not below", r)
+		}
+		if !norm.NFC.IsNormalString(s) {
+			t.Fatalf("U+%04X is below U+0300 but not NFC", r)
+		}
+	}
+	for _, s := range []string{"A\u030a", "\u212b", "日本"} {
+		if belowCombining(s) {
+			t.Errorf("%q reported below U+0300", s)
 		}
 	}
 }

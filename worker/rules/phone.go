@@ -86,7 +86,8 @@ type Phone struct {
 	Valid bool // a valid number of a callable type (see PhoneType.Callable)
 	// Reason is PhoneOK when Valid, and also for an empty input.
 	Reason PhoneReason
-	// Fast is true when the fast path answered (for coverage figures).
+	// Fast is true when the answer came without calling the phone library:
+	// from the fast path, or a rejection (letters) before any parsing.
 	Fast bool
 	n    uint8
 	e164 [24]byte
@@ -227,6 +228,9 @@ func phoneSeparator(s string, i int) int {
 	case '/', ',', ';', '|', '&', '\n':
 		return 1
 	case ' ':
+		if i+1 >= len(s) || !isASCIILetter(s[i+1]) {
+			return 0
+		}
 		for _, w := range [...]string{" eller ", " och ", " or ", " lub ", " alt. ", " alt "} {
 			if len(s)-i >= len(w) && equalFoldASCII(s[i:i+len(w)], w) {
 				return len(w)
@@ -253,6 +257,7 @@ func parseOnePhone(s, region string) Phone {
 	var p Phone
 	if letters {
 		p.Reason = PhoneHasLetters
+		p.Fast = true
 		return p
 	}
 	if fp, ok := fastPhone(s, region); ok {

@@ -39,6 +39,9 @@ type Postal struct {
 // It is read-only after LoadPostcodes and safe for concurrent use.
 type PostcodeDir struct {
 	m map[uint32][]place
+	// Dense indexes for SE and PL: code -> 1 + index into dense, 0 if absent.
+	se, pl []uint16
+	dense  [][]place
 }
 
 type place struct {
@@ -113,7 +116,56 @@ func LoadPostcodes(r io.Reader) (*PostcodeDir, error) {
 	if len(d.m) == 0 {
 		return nil, ErrPostcodeFormat
 	}
+	d.index()
 	return d, nil
+}
+
+// index builds the dense arrays for SE and PL when they fit.
+func (d *PostcodeDir) index() {
+	keySE, _ := postKey("SE", 0)
+	keyPL, _ := postKey("PL", 0)
+	for k, places := range d.m {
+		var idx *[]uint16
+		switch k &^ (1<<17 - 1) {
+		case keySE:
+			idx = &d.se
+		case keyPL:
+			idx = &d.pl
+		default:
+			continue
+		}
+		if len(d.dense) >= 1<<16-1 {
+			d.se, d.pl, d.dense = nil, nil, nil // too many: use the map
+			return
+		}
+		if *idx == nil {
+			*idx = make([]uint16, 100000)
+		}
+		d.dense = append(d.dense, places)
+		(*idx)[k&(1<<17-1)] = uint16(len(d.dense))
+	}
+}
+
+func (d *PostcodeDir) lookup(country string, code uint32) ([]place, bool) {
+	var idx []uint16
+	switch country {
+	case "SE":
+		idx = d.se
+	case "PL":
+		idx = d.pl
+	}
+	if idx != nil {
+		if i := idx[code]; i != 0 {
+			return d.dense[i-1], true
+		}
+		return nil, false
+	}
+	key, ok := postKey(country, code)
+	if !ok {
+		return nil, false
+	}
+	p, ok := d.m[key]
+	return p, ok
 }
 
 // Len returns the number of codes in the directory.
@@ -166,7 +218,7 @@ func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
 	var code uint32
 	switch country {
 	case "SE":
-		s = trimCountryPrefix(s, "SE", "S")
+		s = trimCountryPrefix(s, "se", "s")
 		v, ok := fiveDigits(s)
 		if !ok || s[0] == '0' || !sePostalShape(s) {
 			p.Reason = PostalFormat
@@ -175,7 +227,7 @@ func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
 		code = v
 		canon = [6]byte{byte('0' + v/10000), byte('0' + v/1000%10), byte('0' + v/100%10), ' ', byte('0' + v/10%10), byte('0' + v%10)}
 	case "PL":
-		s = trimCountryPrefix(s, "PL", "")
+		s = trimCountryPrefix(s, "pl", "")
 		v, ok := fiveDigits(s)
 		if !ok || !plPostalShape(s) {
 			p.Reason = PostalFormat
@@ -196,8 +248,7 @@ func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
 		p.Valid = true
 		return p
 	}
-	key, _ := postKey(country, code)
-	places, ok := dir.m[key]
+	places, ok := dir.lookup(country, code)
 	if !ok {
 		p.Reason = PostalUnknown
 		return p
@@ -232,9 +283,14 @@ func plPostalShape(s string) bool {
 	return len(s) == 5 || (len(s) == 6 && (s[2] == '-' || s[2] == ' '))
 }
 
+// trimCountryPrefix drops "SE-", "S-", "PL " and the like; long and short
+// are lower case.
 func trimCountryPrefix(s, long, short string) string {
+	if s[0] >= '0' && s[0] <= '9' {
+		return s
+	}
 	for _, p := range [...]string{long, short} {
-		if p != "" && len(s) > len(p)+1 && equalFoldASCII(s[:len(p)], strings.ToLower(p)) && (s[len(p)] == '-' || s[len(p)] == ' ') {
+		if p != "" && len(s) > len(p)+1 && equalFoldASCII(s[:len(p)], p) && (s[len(p)] == '-' || s[len(p)] == ' ') {
 			return trimSpace(s[len(p)+1:])
 		}
 	}

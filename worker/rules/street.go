@@ -192,6 +192,11 @@ func appendExpanded(dst []byte, w string, polish bool) []byte {
 		}
 		return append(dst, "allé"...)
 	}
+	switch w[len(w)-1] {
+	case '.', 't', 'T', 'g', 'G':
+	default:
+		return append(dst, w...)
+	}
 	type abbr struct{ suffix, full, upper string }
 	for _, x := range [...]abbr{
 		{"gt.", "gatan", "GATAN"}, {"gt", "gatan", "GATAN"}, {"g.", "gatan", "GATAN"},

@@ -49,7 +49,9 @@ func (a *Arena) Commit(b []byte) string {
 
 func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' }
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
 
 // trimSpace trims ASCII white space and no-break spaces (U+00A0).
 func trimSpace(s string) string {
