@@ -85,6 +85,11 @@ func CheckEmail(raw string, a *Arena) Email {
 		}
 		e.Address = a.Commit(b)
 	}
+	switch string(d) {
+	case "gmail.com", "hotmail.com", "hotmail.se", "yahoo.com", "yahoo.se", "outlook.com", "outlook.se",
+		"live.se", "icloud.com", "telia.com", "bredband.net", "comhem.se", "wp.pl", "onet.pl", "interia.pl", "o2.pl":
+		return e // the big domains, spelt right
+	}
 	if fix, ok := domainTypos[string(d)]; ok {
 		e.Reason = EmailDomainTypo
 		b := a.Reserve(at + 1 + len(fix))

@@ -169,6 +169,17 @@ func Primary(list []Phone) int {
 //   - a leading label ("Tel:", "Mobil", "Tfn.") is dropped;
 //   - any other letter makes the number invalid (PhoneHasLetters): letters
 //     are never read as digits the way vanity numbers are.
+//
+// Then the phone library's rules decide (the fast path gives the same
+// answer, see fastPhone). Notably, digits that start with the default
+// region's country code but no '+' or "00" ("46701234567") are read as
+// carrying the country code only when the whole string is not a possible
+// national number of the region but the rest is, or the whole is too long:
+// "46701234567" is +46 70-123 45 67 (11 digits: no Swedish number has 11
+// digits without the trunk 0), while "46123456" is Lund 046-12 34 56
+// written without its trunk 0 (+4646123456), and "468123456" is 0468-12 34 56.
+// The ambiguity is real (area code 046 is Lund); the library's rule keeps
+// every number a Swede could have meant that way.
 func ParsePhoneList(raw, defaultRegion string, dst []Phone) []Phone {
 	if defaultRegion == "" {
 		defaultRegion = "SE"

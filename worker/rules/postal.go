@@ -269,6 +269,14 @@ func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
 			return p
 		}
 	}
+	if alias, ok := cityAliases[string(f)]; ok {
+		for _, pl := range places {
+			if pl.folded == alias {
+				p.City = pl.name
+				return p
+			}
+		}
+	}
 	p.Reason = PostalCityMismatch
 	return p
 }
@@ -312,9 +320,9 @@ var cityAliases = map[string]string{
 }
 
 // appendCityFold folds a place name for comparison: appendFold without
-// spaces, "st"/"s:t" as a word read as "sankt", and exonyms mapped.
+// spaces, "st"/"s:t" as a word read as "sankt". Exonyms (cityAliases) are
+// tried by the caller only when the folded name does not match.
 func appendCityFold(dst []byte, s string) []byte {
-	start := len(dst)
 	var words [96]byte
 	w := appendFold(words[:0], s, true)
 	for i := 0; i < len(w); {
@@ -333,9 +341,6 @@ func appendCityFold(dst []byte, s string) []byte {
 			dst = append(dst, word...)
 		}
 		i = j + 1
-	}
-	if alias, ok := cityAliases[string(dst[start:])]; ok {
-		dst = append(dst[:start], alias...)
 	}
 	return dst
 }
