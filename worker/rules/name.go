@@ -29,13 +29,28 @@ func NormaliseName(raw string, a *Arena) string {
 		s = norm.NFC.String(s) // rare: combining marks or other scripts
 	}
 	hasUpper, hasLower, needCollapse := false, false, false
-	for i, r := range s {
-		switch {
-		case r == ' ':
-			if i > 0 && s[i-1] == ' ' {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < 0x80 {
+			switch {
+			case c >= 'a' && c <= 'z':
+				hasLower = true
+			case c >= 'A' && c <= 'Z':
+				hasUpper = true
+			case c == ' ':
+				if i > 0 && s[i-1] == ' ' {
+					needCollapse = true
+				}
+			case isSpace(c):
 				needCollapse = true
 			}
-		case r < 0x80 && isSpace(byte(r)), r == 0xA0:
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == 0xA0:
 			needCollapse = true
 		case unicode.IsUpper(r):
 			hasUpper = true

@@ -188,6 +188,14 @@ func ParsePhoneList(raw, defaultRegion string, dst []Phone) []Phone {
 	if raw == "" {
 		return dst
 	}
+	if plainPhone(raw) {
+		// Digits and punctuation only, no separator: one number, no
+		// words to strip.
+		if fp, ok := fastPhone(raw, defaultRegion); ok {
+			return append(dst, fp)
+		}
+		return append(dst, libraryPhone(raw, defaultRegion))
+	}
 	if parts, ok := splitPhones(raw); ok {
 		for _, p := range parts.s[:parts.n] {
 			dst = append(dst, parseOnePhone(p, defaultRegion))
@@ -195,6 +203,19 @@ func ParsePhoneList(raw, defaultRegion string, dst []Phone) []Phone {
 		return dst
 	}
 	return append(dst, parseOnePhone(raw, defaultRegion))
+}
+
+// plainPhone reports whether s holds only digits, spaces, '+', '-', '.',
+// '(' and ')'.
+func plainPhone(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= '0' && c <= '9' || c == ' ' || c == '-' || c == '+' || c == '(' || c == ')' || c == '.' {
+			continue
+		}
+		return false
+	}
+	return true
 }
 
 type phoneParts struct {

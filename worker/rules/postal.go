@@ -261,6 +261,12 @@ func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
 		}
 		return p
 	}
+	for _, pl := range places {
+		if pl.name == city { // the common case: spelt as in the directory
+			p.City = pl.name
+			return p
+		}
+	}
 	var buf [96]byte
 	f := appendCityFold(buf[:0], city)
 	for _, pl := range places {

@@ -33,6 +33,13 @@ type Street struct {
 //   - Anything after the number that is not a letter or an apartment is
 //     kept at the end of Street ("3 tr").
 func ParseStreet(raw string, a *Arena) Street {
+	if name, number, ok := simpleStreet(raw); ok {
+		return Street{Street: raw, Name: name, Number: number}
+	}
+	return slowStreet(raw, a)
+}
+
+func slowStreet(raw string, a *Arena) Street {
 	var st Street
 	s := trimSpace(raw)
 	if s == "" {
@@ -57,6 +64,9 @@ func ParseStreet(raw string, a *Arena) Street {
 		j := i
 		for j < len(s) && !isSpace(s[j]) && s[j] != ',' {
 			j++
+		}
+		if n == len(tok)-1 && j < len(s) {
+			j = len(s) // out of room: the last token takes the rest
 		}
 		if j > i {
 			tok[n] = s[i:j]
@@ -156,6 +166,43 @@ func ParseStreet(raw string, a *Arena) Street {
 		st.Street = a.Commit(b)
 	}
 	return st
+}
+
+// simpleStreet recognises the common "Storgatan 12": words of letters
+// separated by single spaces, then one space and digits, nothing to expand
+// (the last word ends in none of the letters an abbreviation ends in), no
+// c/o, no Polish prefix. The general parse gives the same result.
+func simpleStreet(s string) (name, number string, ok bool) {
+	sp := strings.LastIndexByte(s, ' ')
+	if sp <= 0 || sp == len(s)-1 || !allDigits(s[sp+1:]) {
+		return "", "", false
+	}
+	name = s[:sp]
+	switch name[len(name)-1] {
+	case '.', 't', 'T', 'g', 'G', 'e', 'E', ' ':
+		return "", "", false
+	}
+	if !isASCIILetter(name[0]) || equalFoldASCII(name, "ul") {
+		return "", "", false
+	}
+	if len(name) >= 3 && (equalFoldASCII(name[:3], "ul ") || equalFoldASCII(name[:3], "ul.") || equalFoldASCII(name[:3], "c/o")) {
+		return "", "", false
+	}
+	words := 1
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 0x80, isASCIILetter(c):
+		case c == ' ':
+			words++
+			if i == 0 || name[i-1] == ' ' || words > 16 {
+				return "", "", false
+			}
+		default:
+			return "", "", false
+		}
+	}
+	return name, s[sp+1:], true
 }
 
 func upperLetter(s string) string {
