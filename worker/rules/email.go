@@ -1,5 +1,7 @@
 package rules
 
+import "strings"
+
 // EmailReason says why an e-mail address is not valid or looks mistyped.
 type EmailReason uint8
 
@@ -47,29 +49,21 @@ func CheckEmail(raw string, a *Arena) Email {
 		e.Reason = EmailMissing
 		return e
 	}
-	at := -1
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == '@' {
-			at = i
-			break
-		}
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || at > 64 || !validLocal(s[:at]) {
+		e.Reason = EmailInvalid
+		return e
 	}
-	if at <= 0 || at > 64 || !validLocal(s[:at]) || !validDomain(s[at+1:]) {
+	domain := s[at+1:]
+	ok, upper := validDomain(domain)
+	if !ok {
 		e.Reason = EmailInvalid
 		return e
 	}
 	e.Valid = true
-	domain := s[at+1:]
-	lower := true
-	for i := 0; i < len(domain); i++ {
-		if domain[i] >= 'A' && domain[i] <= 'Z' {
-			lower = false
-			break
-		}
-	}
 	var db [256]byte
 	d := db[:0]
-	if lower {
+	if !upper {
 		e.Address = s
 		d = append(d, domain...)
 	} else {
@@ -129,9 +123,10 @@ func isAtext(c byte) bool {
 	return false
 }
 
-func validDomain(d string) bool {
+// validDomain checks the domain; upper reports an ASCII upper-case letter.
+func validDomain(d string) (ok, upper bool) {
 	if len(d) == 0 || len(d) > 253 {
-		return false
+		return false, false
 	}
 	labels := 0
 	lastDigits := true
@@ -142,23 +137,26 @@ func validDomain(d string) bool {
 		}
 		l := d[start:end]
 		if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
+			return false, false
 		}
 		lastDigits = true
 		for i := 0; i < len(l); i++ {
 			c := l[i]
 			switch {
 			case c >= '0' && c <= '9':
-			case c >= 0x80, c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '-':
+			case c >= 'A' && c <= 'Z':
+				upper = true
+				lastDigits = false
+			case c >= 0x80, c >= 'a' && c <= 'z', c == '-':
 				lastDigits = false
 			default:
-				return false
+				return false, false
 			}
 		}
 		labels++
 		start = end + 1
 	}
-	return labels >= 2 && !lastDigits
+	return labels >= 2 && !lastDigits, upper
 }
 
 // domainTypos maps misspelt domains seen in Swedish and Polish lists to the

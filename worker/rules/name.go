@@ -25,10 +25,7 @@ func NormaliseName(raw string, a *Arena) string {
 	if s == "" {
 		return ""
 	}
-	if !belowCombining(s) {
-		s = norm.NFC.String(s) // rare: combining marks or other scripts
-	}
-	hasUpper, hasLower, needCollapse := false, false, false
+	hasUpper, hasLower, needCollapse, needNFC := false, false, false, false
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < 0x80 {
@@ -49,6 +46,11 @@ func NormaliseName(raw string, a *Arena) string {
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
+		if r >= 0x300 {
+			// Runes below U+0300 are never changed by NFC (none is
+			// NFC_QC=No or Maybe); above, let the norm package decide.
+			needNFC = true
+		}
 		switch {
 		case r == 0xA0:
 			needCollapse = true
@@ -57,6 +59,9 @@ func NormaliseName(raw string, a *Arena) string {
 		case unicode.IsLower(r):
 			hasLower = true
 		}
+	}
+	if needNFC && !norm.NFC.IsNormalString(s) {
+		return NormaliseName(norm.NFC.String(s), a) // rare: decomposed input
 	}
 	mixed := hasUpper && hasLower
 	if mixed && !needCollapse {

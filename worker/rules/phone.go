@@ -188,12 +188,12 @@ func ParsePhoneList(raw, defaultRegion string, dst []Phone) []Phone {
 	if raw == "" {
 		return dst
 	}
+	// The fast path accepts only digits and punctuation that cannot
+	// separate two numbers: a single number with no words to strip.
+	if fp, ok := fastPhone(raw, defaultRegion, false); ok {
+		return append(dst, fp)
+	}
 	if plainPhone(raw) {
-		// Digits and punctuation only, no separator: one number, no
-		// words to strip.
-		if fp, ok := fastPhone(raw, defaultRegion); ok {
-			return append(dst, fp)
-		}
 		return append(dst, libraryPhone(raw, defaultRegion))
 	}
 	if parts, ok := splitPhones(raw); ok {
@@ -206,7 +206,7 @@ func ParsePhoneList(raw, defaultRegion string, dst []Phone) []Phone {
 }
 
 // plainPhone reports whether s holds only digits, spaces, '+', '-', '.',
-// '(' and ')'.
+// '(' and ')': one number for the library, nothing to split or strip.
 func plainPhone(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -292,7 +292,7 @@ func parseOnePhone(s, region string) Phone {
 		p.Fast = true
 		return p
 	}
-	if fp, ok := fastPhone(s, region); ok {
+	if fp, ok := fastPhone(s, region, true); ok {
 		return fp
 	}
 	return libraryPhone(s, region)
@@ -369,11 +369,13 @@ func trimRightPunct(s string) string {
 
 // fastPhone answers for the shapes whose library answer it knows exactly:
 // default region SE or PL, a number with country code +46/+48 (or none),
-// written with digits, spaces, '-', '.', '/', '(', ')' and one leading '+'.
-// Anything else returns ok=false.
+// written with digits, spaces, '-', '.', '(', ')', one leading '+' and, if
+// slash, '/' (the library reads '/' as punctuation; ParsePhoneList first
+// decides whether a '/' separates two numbers). Anything else returns
+// ok=false.
 // It follows the library's parse (country code, national prefix and
 // length rules) step by step; the automaton replaces its regexps.
-func fastPhone(s, region string) (Phone, bool) {
+func fastPhone(s, region string, slash bool) (Phone, bool) {
 	var p Phone
 	def := tableFor(region)
 	if def == nil || len(s) > 64 {
@@ -396,7 +398,8 @@ func fastPhone(s, region string) (Phone, bool) {
 				return p, false
 			}
 			plus = true
-		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/':
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
+		case c == '/' && slash:
 		default:
 			return p, false
 		}

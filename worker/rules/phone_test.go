@@ -217,7 +217,7 @@ func TestFastPathEqualsLibrary(t *testing.T) {
 	for i := 0; i < n; i++ {
 		s, region := genPhone(r)
 		lib := libraryPhone(s, region)
-		f, ok := fastPhone(s, region)
+		f, ok := fastPhone(s, region, true)
 		if lib.Valid {
 			valid++
 		}
@@ -263,7 +263,7 @@ func TestFastPathAllMobiles(t *testing.T) {
 			for _, f := range forms {
 				s := f(string(b))
 				lib := libraryPhone(s, "SE")
-				fp, ok := fastPhone(s, "SE")
+				fp, ok := fastPhone(s, "SE", true)
 				if ok && !samePhone(fp, lib) {
 					t.Fatalf("%q: fast %s %v, library %s %v", s, fp.E164(), fp.Type, lib.E164(), lib.Type)
 				}
@@ -287,7 +287,7 @@ func FuzzPhoneFastPath(f *testing.F) {
 		if pl {
 			region = "PL"
 		}
-		fp, ok := fastPhone(s, region)
+		fp, ok := fastPhone(s, region, true)
 		if !ok {
 			return
 		}
