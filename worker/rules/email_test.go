@@ -1,0 +1,83 @@
+package rules
+
+import (
+	"net/mail"
+	"testing"
+)
+
+func TestCheckEmail(t *testing.T) {
+	tests := []struct {
+		name       string
+		in         string
+		address    string
+		valid      bool
+		reason     EmailReason
+		suggestion string
+	}{
+		{"plain", "anna.andersson@example.se", "anna.andersson@example.se", true, EmailOK, ""},
+		{"domain lowered", "Anna.Andersson@Example.SE", "Anna.Andersson@example.se", true, EmailOK, ""},
+		{"trimmed", "  anna@example.se ", "anna@example.se", true, EmailOK, ""},
+		{"mailto", "mailto:anna@example.se", "anna@example.se", true, EmailOK, ""},
+		{"angle", "<anna@example.se>", "anna@example.se", true, EmailOK, ""},
+		{"plus tag", "anna+list@example.se", "anna+list@example.se", true, EmailOK, ""},
+		{"subdomain", "a@mail.example.co.uk", "a@mail.example.co.uk", true, EmailOK, ""},
+		{"idn domain", "anna@åäö.se", "anna@åäö.se", true, EmailOK, ""},
+		{"gmial", "anna@gmial.com", "anna@gmial.com", true, EmailDomainTypo, "anna@gmail.com"},
+		{"gmal", "anna@GMAL.com", "anna@gmal.com", true, EmailDomainTypo, "anna@gmail.com"},
+		{"hotmial.se", "anna@hotmial.se", "anna@hotmial.se", true, EmailDomainTypo, "anna@hotmail.se"},
+		{"hotmail.con", "anna@hotmail.con", "anna@hotmail.con", true, EmailDomainTypo, "anna@hotmail.com"},
+		{"yaho", "anna@yaho.com", "anna@yaho.com", true, EmailDomainTypo, "anna@yahoo.com"},
+		{"outlok", "anna@outlok.com", "anna@outlok.com", true, EmailDomainTypo, "anna@outlook.com"},
+		{"empty", "", "", false, EmailMissing, ""},
+		{"no at", "anna.example.se", "", false, EmailInvalid, ""},
+		{"no dot in domain", "anna@localhost", "", false, EmailInvalid, ""},
+		{"two ats", "anna@b@example.se", "", false, EmailInvalid, ""},
+		{"double dot", "anna..b@example.se", "", false, EmailInvalid, ""},
+		{"leading dot", ".anna@example.se", "", false, EmailInvalid, ""},
+		{"space", "anna b@example.se", "", false, EmailInvalid, ""},
+		{"comma", "anna,b@example.se", "", false, EmailInvalid, ""},
+		{"hyphen label", "anna@-example.se", "", false, EmailInvalid, ""},
+		{"empty label", "anna@example..se", "", false, EmailInvalid, ""},
+		{"trailing dot domain", "anna@example.se.", "", false, EmailInvalid, ""},
+		{"numeric tld", "anna@10.0.0.1", "", false, EmailInvalid, ""},
+		{"no local", "@example.se", "", false, EmailInvalid, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var a Arena
+			e := CheckEmail(tc.in, &a)
+			if e.Address != tc.address || e.Valid != tc.valid || e.Reason != tc.reason || e.Suggestion != tc.suggestion {
+				t.Errorf("got %+v; want %q %v %d %q", e, tc.address, tc.valid, tc.reason, tc.suggestion)
+			}
+		})
+	}
+}
+
+// TestEmailAgreesWithNetMail: every address the hand check accepts, net/mail
+// accepts too (the hand check is the stricter of the two).
+func TestEmailAgreesWithNetMail(t *testing.T) {
+	for _, s := range []string{"anna.andersson@example.se", "a+b@x.io", "o'brien@example.ie", "x_y-z@sub.example.com", "åsa@example.se", "!#$%&'*+/=?^_`{|}~-@example.com"} {
+		var a Arena
+		if !CheckEmail(s, &a).Valid {
+			t.Errorf("%q rejected", s)
+			continue
+		}
+		if _, err := mail.ParseAddress(s); err != nil {
+			t.Errorf("%q accepted, but net/mail says %v", s, err)
+		}
+	}
+}
+
+func BenchmarkCheckEmail(b *testing.B) {
+	b.Run("hand", func(b *testing.B) {
+		var a Arena
+		for b.Loop() {
+			CheckEmail("anna.andersson@example.se", &a)
+		}
+	})
+	b.Run("net/mail", func(b *testing.B) {
+		for b.Loop() {
+			_, _ = mail.ParseAddress("anna.andersson@example.se")
+		}
+	})
+}

@@ -1,0 +1,219 @@
+package rules
+
+import "time"
+
+// IDKind is the kind of an identity number.
+type IDKind uint8
+
+// Identity number kinds. String gives the id_kind column value.
+const (
+	IDNone IDKind = iota
+	IDPersonnummer
+	IDSamordningsnummer
+	IDPESEL
+)
+
+func (k IDKind) String() string {
+	switch k {
+	case IDPersonnummer:
+		return "personnummer"
+	case IDSamordningsnummer:
+		return "samordningsnummer"
+	case IDPESEL:
+		return "pesel"
+	}
+	return ""
+}
+
+// IDReason says why an identity number is not valid.
+type IDReason uint8
+
+// Identity number reasons; reasons.go maps them to PNR_* codes. The order
+// of checks is format, then checksum, then date: a number that fails the
+// checksum is reported as a checksum error even if its date is also wrong
+// (a mistyped digit is the likelier cause).
+const (
+	IDOK       IDReason = iota
+	IDMissing           // empty
+	IDFormat            // not 10/12 digits (personnummer) or 11 (PESEL) in an accepted layout
+	IDChecksum          // Luhn (personnummer) or weighted (PESEL) check digit wrong
+	IDDate              // no such date, or a birth date after the as-of date
+)
+
+// Date is a calendar date, used for the as-of date of a run.
+type Date struct {
+	Year, Month, Day int
+}
+
+// DateOf returns t's date in t's location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, int(m), d}
+}
+
+func (d Date) ord() int { return d.Year*10000 + d.Month*100 + d.Day }
+
+// Identity is a parsed personnummer, samordningsnummer or PESEL, held
+// inline (no heap allocation).
+type Identity struct {
+	Kind   IDKind // set only when Valid
+	Valid  bool
+	Reason IDReason
+	Birth  Date // set only when Valid
+	Gender byte // 'M' or 'F' when Valid
+	n      uint8
+	num    [12]byte
+}
+
+// Number returns the normalised number: 12 digits YYYYMMDDNNNC for a
+// personnummer or samordningsnummer (the day of a samordningsnummer keeps
+// its +60), 11 digits for a PESEL. Empty unless Valid.
+func (id *Identity) Number() string { return string(id.num[:id.n]) }
+
+// AppendNumber appends the normalised number to dst.
+func (id *Identity) AppendNumber(dst []byte) []byte { return append(dst, id.num[:id.n]...) }
+
+// AppendBirthDate appends the birth date as YYYY-MM-DD.
+func (id *Identity) AppendBirthDate(dst []byte) []byte {
+	if !id.Valid {
+		return dst
+	}
+	y := id.Birth.Year
+	dst = append(dst, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+id.Birth.Month/10), byte('0'+id.Birth.Month%10), '-',
+		byte('0'+id.Birth.Day/10), byte('0'+id.Birth.Day%10))
+	return dst
+}
+
+// ParseIdentity reads an identity-number cell: eleven digits with nothing
+// else is a PESEL, anything else is read as a personnummer or
+// samordningsnummer.
+func ParseIdentity(raw string, asOf Date) Identity {
+	s := trimSpace(raw)
+	if len(s) == 11 && allDigits(s) {
+		return ParsePESEL(s, asOf)
+	}
+	return ParsePersonnummer(s, asOf)
+}
+
+// ParsePersonnummer parses a Swedish personnummer or samordningsnummer in
+// any of the written forms: YYMMDD-NNNC, YYMMDD+NNNC, YYMMDDNNNC,
+// YYYYMMDDNNNC, YYYYMMDD-NNNC (and with '+'). Surrounding white space is
+// ignored; any other character, including a space inside, is a format
+// error, and so is birth number 000 (never issued).
+//
+// The century of a 10-digit number is the most recent one that puts the
+// birth date on or before asOf; '+' (used from the year a person turns 100)
+// takes the century before that. A 12-digit number carries its century; a
+// birth date after asOf is a date error. A day of 61-91 marks a
+// samordningsnummer (day + 60). The 9th digit is odd for men.
+func ParsePersonnummer(raw string, asOf Date) Identity {
+	var id Identity
+	s := trimSpace(raw)
+	if s == "" {
+		id.Reason = IDMissing
+		return id
+	}
+	var d [12]byte
+	n := 0
+	sep := byte(0)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if n == len(d) {
+				id.Reason = IDFormat
+				return id
+			}
+			d[n] = c
+			n++
+		case (c == '-' || c == '+') && sep == 0 && (n == 6 || n == 8) && len(s)-i-1 == 4:
+			sep = c
+		default:
+			id.Reason = IDFormat
+			return id
+		}
+	}
+	if n != 10 && n != 12 {
+		id.Reason = IDFormat
+		return id
+	}
+	short := d[n-10 : n] // YYMMDDNNNC
+	if short[6] == '0' && short[7] == '0' && short[8] == '0' {
+		id.Reason = IDFormat // birth number 000 is never issued
+		return id
+	}
+	if !luhn(short) {
+		id.Reason = IDChecksum
+		return id
+	}
+	yy := int(short[0]-'0')*10 + int(short[1]-'0')
+	month := int(short[2]-'0')*10 + int(short[3]-'0')
+	day := int(short[4]-'0')*10 + int(short[5]-'0')
+	kind := IDPersonnummer
+	if day > 60 {
+		day -= 60
+		kind = IDSamordningsnummer
+	}
+	if month < 1 || month > 12 || day < 1 || day > 31 {
+		id.Reason = IDDate
+		return id
+	}
+	var year int
+	if n == 12 {
+		year = int(d[0]-'0')*1000 + int(d[1]-'0')*100 + yy
+	} else {
+		year = asOf.Year - ((asOf.Year-yy)%100+100)%100
+		if (Date{year, month, day}).ord() > asOf.ord() {
+			year -= 100
+		}
+		if sep == '+' {
+			year -= 100
+		}
+	}
+	if day > daysIn(year, month) || (Date{year, month, day}).ord() > asOf.ord() {
+		id.Reason = IDDate
+		return id
+	}
+	id.Valid = true
+	id.Kind = kind
+	id.Birth = Date{year, month, day}
+	id.Gender = 'F'
+	if (short[8]-'0')%2 == 1 {
+		id.Gender = 'M'
+	}
+	id.num[0] = byte('0' + year/1000%10)
+	id.num[1] = byte('0' + year/100%10)
+	copy(id.num[2:], short)
+	id.n = 12
+	return id
+}
+
+// luhn checks the check digit of YYMMDDNNNC.
+func luhn(b []byte) bool {
+	sum := 0
+	for i := 0; i < 9; i++ {
+		v := int(b[i] - '0')
+		if i%2 == 0 {
+			v *= 2
+			if v > 9 {
+				v -= 9
+			}
+		}
+		sum += v
+	}
+	return (10-sum%10)%10 == int(b[9]-'0')
+}
+
+func daysIn(year, month int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}

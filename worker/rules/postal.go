@@ -1,0 +1,352 @@
+package rules
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// PostalReason says why a postal code is not valid or does not fit its city.
+type PostalReason uint8
+
+// Postal reasons; reasons.go maps them to POSTAL_* codes.
+const (
+	PostalOK           PostalReason = iota
+	PostalMissing                   // empty
+	PostalFormat                    // not NNN NN (SE, first digit 1-9) or NN-NNN (PL)
+	PostalUnknown                   // well-formed but not in the directory
+	PostalCityMismatch              // known code, but the city is not one of its places
+)
+
+// Postal is a checked postal code.
+type Postal struct {
+	// Code is the normalised code ("123 45", "00-950"), or "" when the
+	// format is wrong. It views the input or the arena.
+	Code string
+	// Valid: well-formed and, when a directory is given, known. A city
+	// mismatch does not clear it (the code exists; the city is what is
+	// doubtful), it only sets Reason.
+	Valid  bool
+	Reason PostalReason
+	// City is the directory's place name when the city matched (or was
+	// empty and the code has one place), else "".
+	City string
+}
+
+// PostcodeDir is a postal code directory: code to place names, per country.
+// It is read-only after LoadPostcodes and safe for concurrent use.
+type PostcodeDir struct {
+	m map[uint32][]place
+	// Dense indexes for SE and PL: code -> 1 + index into dense, 0 if absent.
+	se, pl []uint16
+	dense  [][]place
+}
+
+type place struct {
+	name   string // as in the directory
+	folded string // appendFold without spaces, "st"/"s:t" read as "sankt"
+}
+
+// postKey packs a country (two letters) and a five-digit code.
+func postKey(country string, code uint32) (uint32, bool) {
+	if len(country) != 2 {
+		return 0, false
+	}
+	a, b := country[0]|0x20, country[1]|0x20
+	if a < 'a' || a > 'z' || b < 'a' || b > 'z' {
+		return 0, false
+	}
+	return (uint32(a-'a')*26+uint32(b-'a'))<<17 | code, true
+}
+
+// ErrPostcodeFormat means a postcode directory could not be read at all.
+var ErrPostcodeFormat = errors.New("postcode directory: no usable rows")
+
+// LoadPostcodes reads a postal code directory: one row per code and place,
+// "country,postal_code,place" separated by comma, semicolon or tab (GeoNames
+// allCountries.txt-style tab files with more columns are accepted: the
+// first three columns are used). A header row and rows whose code is not
+// five digits once spaces and hyphens are removed are skipped; codes of
+// other shapes are not checked by this package anyway.
+func LoadPostcodes(r io.Reader) (*PostcodeDir, error) {
+	d := &PostcodeDir{m: make(map[uint32][]place, 1<<15)}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	line := 0
+	var fold []byte
+	for sc.Scan() {
+		line++
+		text := strings.TrimPrefix(sc.Text(), "\ufeff")
+		sep := byte(',')
+		if strings.IndexByte(text, '\t') >= 0 {
+			sep = '\t'
+		} else if strings.IndexByte(text, ';') >= 0 {
+			sep = ';'
+		}
+		f := strings.SplitN(text, string(sep), 4)
+		if len(f) < 3 {
+			continue
+		}
+		country, code, name := unquote(f[0]), unquote(f[1]), unquote(f[2])
+		digits, ok := fiveDigits(code)
+		if !ok || name == "" {
+			continue
+		}
+		key, ok := postKey(country, digits)
+		if !ok {
+			continue
+		}
+		fold = appendCityFold(fold[:0], name)
+		dup := false
+		for _, p := range d.m[key] {
+			if p.folded == string(fold) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			d.m[key] = append(d.m[key], place{name: name, folded: string(fold)})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("postcode directory line %d: %w", line+1, err)
+	}
+	if len(d.m) == 0 {
+		return nil, ErrPostcodeFormat
+	}
+	d.index()
+	return d, nil
+}
+
+// index builds the dense arrays for SE and PL when they fit.
+func (d *PostcodeDir) index() {
+	keySE, _ := postKey("SE", 0)
+	keyPL, _ := postKey("PL", 0)
+	for k, places := range d.m {
+		var idx *[]uint16
+		switch k &^ (1<<17 - 1) {
+		case keySE:
+			idx = &d.se
+		case keyPL:
+			idx = &d.pl
+		default:
+			continue
+		}
+		if len(d.dense) >= 1<<16-1 {
+			d.se, d.pl, d.dense = nil, nil, nil // too many: use the map
+			return
+		}
+		if *idx == nil {
+			*idx = make([]uint16, 100000)
+		}
+		d.dense = append(d.dense, places)
+		(*idx)[k&(1<<17-1)] = uint16(len(d.dense))
+	}
+}
+
+func (d *PostcodeDir) lookup(country string, code uint32) ([]place, bool) {
+	var idx []uint16
+	switch country {
+	case "SE":
+		idx = d.se
+	case "PL":
+		idx = d.pl
+	}
+	if idx != nil {
+		if i := idx[code]; i != 0 {
+			return d.dense[i-1], true
+		}
+		return nil, false
+	}
+	key, ok := postKey(country, code)
+	if !ok {
+		return nil, false
+	}
+	p, ok := d.m[key]
+	return p, ok
+}
+
+// Len returns the number of codes in the directory.
+func (d *PostcodeDir) Len() int { return len(d.m) }
+
+func unquote(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	return s
+}
+
+// fiveDigits reads a code of five digits with optional spaces and hyphens.
+func fiveDigits(s string) (uint32, bool) {
+	var v uint32
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			v = v*10 + uint32(c-'0')
+			n++
+		case c == ' ' || c == '-':
+		default:
+			return 0, false
+		}
+	}
+	return v, n == 5
+}
+
+// CheckPostal normalises and checks a postal code and its city for country
+// ("SE" or "PL"; other countries get no format rules and are returned as
+// sent, not valid, with no reason). dir may be nil: format only.
+//
+// SE: five digits, first 1-9, written "NNN NN"; "12345", "123-45",
+// "SE-123 45", "S-12345" are accepted. PL: "NN-NNN"; "12345", "PL-12-345"
+// accepted. The city matches when it equals one of the code's places
+// ignoring case, diacritics, spaces, hyphens and dots, with "St."/"S:t" read
+// as "Sankt" and a few exonyms (Gothenburg, Warsaw...) read as the local
+// name.
+func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
+	var p Postal
+	s := trimSpace(raw)
+	if s == "" {
+		p.Reason = PostalMissing
+		return p
+	}
+	var canon [6]byte
+	var code uint32
+	switch country {
+	case "SE":
+		s = trimCountryPrefix(s, "se", "s")
+		v, ok := fiveDigits(s)
+		if !ok || s[0] == '0' || !sePostalShape(s) {
+			p.Reason = PostalFormat
+			return p
+		}
+		code = v
+		canon = [6]byte{byte('0' + v/10000), byte('0' + v/1000%10), byte('0' + v/100%10), ' ', byte('0' + v/10%10), byte('0' + v%10)}
+	case "PL":
+		s = trimCountryPrefix(s, "pl", "")
+		v, ok := fiveDigits(s)
+		if !ok || !plPostalShape(s) {
+			p.Reason = PostalFormat
+			return p
+		}
+		code = v
+		canon = [6]byte{byte('0' + v/10000), byte('0' + v/1000%10), '-', byte('0' + v/100%10), byte('0' + v/10%10), byte('0' + v%10)}
+	default:
+		p.Code = s
+		return p
+	}
+	if s == string(canon[:]) {
+		p.Code = s
+	} else {
+		p.Code = a.String(canon[:])
+	}
+	if dir == nil {
+		p.Valid = true
+		return p
+	}
+	places, ok := dir.lookup(country, code)
+	if !ok {
+		p.Reason = PostalUnknown
+		return p
+	}
+	p.Valid = true
+	city = trimSpace(city)
+	if city == "" {
+		if len(places) == 1 {
+			p.City = places[0].name
+		}
+		return p
+	}
+	for _, pl := range places {
+		if pl.name == city { // the common case: spelt as in the directory
+			p.City = pl.name
+			return p
+		}
+	}
+	var buf [96]byte
+	f := appendCityFold(buf[:0], city)
+	for _, pl := range places {
+		if pl.folded == string(f) {
+			p.City = pl.name
+			return p
+		}
+	}
+	if alias, ok := cityAliases[string(f)]; ok {
+		for _, pl := range places {
+			if pl.folded == alias {
+				p.City = pl.name
+				return p
+			}
+		}
+	}
+	p.Reason = PostalCityMismatch
+	return p
+}
+
+// sePostalShape: "12345", "123 45", "123-45".
+func sePostalShape(s string) bool {
+	return len(s) == 5 || (len(s) == 6 && (s[3] == ' ' || s[3] == '-'))
+}
+
+// plPostalShape: "12-345", "12345", "12 345".
+func plPostalShape(s string) bool {
+	return len(s) == 5 || (len(s) == 6 && (s[2] == '-' || s[2] == ' '))
+}
+
+// trimCountryPrefix drops "SE-", "S-", "PL " and the like; long and short
+// are lower case.
+func trimCountryPrefix(s, long, short string) string {
+	if s[0] >= '0' && s[0] <= '9' {
+		return s
+	}
+	for _, p := range [...]string{long, short} {
+		if p != "" && len(s) > len(p)+1 && equalFoldASCII(s[:len(p)], p) && (s[len(p)] == '-' || s[len(p)] == ' ') {
+			return trimSpace(s[len(p)+1:])
+		}
+	}
+	return s
+}
+
+// cityAliases maps folded exonyms and old spellings to the folded local name.
+var cityAliases = map[string]string{
+	"gothenburg": "goteborg",
+	"gotheborg":  "goteborg",
+	"gothenborg": "goteborg",
+	"warsaw":     "warszawa",
+	"cracow":     "krakow",
+	"krakau":     "krakow",
+	"danzig":     "gdansk",
+	"breslau":    "wroclaw",
+	"posen":      "poznan",
+	"lodz":       "lodz",
+}
+
+// appendCityFold folds a place name for comparison: appendFold without
+// spaces, "st"/"s:t" as a word read as "sankt". Exonyms (cityAliases) are
+// tried by the caller only when the folded name does not match.
+func appendCityFold(dst []byte, s string) []byte {
+	var words [96]byte
+	w := appendFold(words[:0], s, true)
+	for i := 0; i < len(w); {
+		j := i
+		for j < len(w) && w[j] != ' ' {
+			j++
+		}
+		word := w[i:j]
+		switch {
+		case string(word) == "st":
+			dst = append(dst, "sankt"...)
+		case string(word) == "s" && j+2 <= len(w) && w[j] == ' ' && w[j+1] == 't' && (j+2 == len(w) || w[j+2] == ' '):
+			dst = append(dst, "sankt"...) // "S:t" folds to "s t"
+			j += 2
+		default:
+			dst = append(dst, word...)
+		}
+		i = j + 1
+	}
+	return dst
+}

@@ -1,0 +1,113 @@
+package rules
+
+import "unsafe"
+
+// Arena hands out strings built in large shared chunks, so that a washed
+// value costs no heap allocation of its own. Bytes are only ever appended:
+// a string, once handed out, views memory that is never written again, and
+// a chunk lives as long as any string from it. An Arena is not safe for
+// concurrent use; use one per batch or goroutine.
+type Arena struct {
+	buf []byte
+}
+
+const arenaChunk = 32 << 10
+
+// String copies b into the arena and returns it as a string.
+func (a *Arena) String(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if cap(a.buf)-len(a.buf) < len(b) {
+		a.buf = make([]byte, 0, max(arenaChunk, len(b)))
+	}
+	start := len(a.buf)
+	a.buf = append(a.buf, b...)
+	return unsafe.String(&a.buf[start], len(b))
+}
+
+// Reserve returns an empty slice with room for n bytes at the arena's end.
+// Append at most n bytes to it, then call Commit with the result.
+func (a *Arena) Reserve(n int) []byte {
+	if cap(a.buf)-len(a.buf) < n {
+		a.buf = make([]byte, 0, max(arenaChunk, n))
+	}
+	return a.buf[len(a.buf):len(a.buf)]
+}
+
+// Commit turns b, built on the slice from Reserve, into a string.
+func (a *Arena) Commit(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(a.buf) < cap(a.buf) && &a.buf[:len(a.buf)+1][len(a.buf)] == &b[0] && len(a.buf)+len(b) <= cap(a.buf) {
+		a.buf = a.buf[:len(a.buf)+len(b)]
+		return unsafe.String(&b[0], len(b))
+	}
+	return a.String(b) // b grew past the reservation: copy it
+}
+
+func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// trimSpace trims ASCII white space and no-break spaces (U+00A0).
+func trimSpace(s string) string {
+	for len(s) > 0 {
+		if isSpace(s[0]) {
+			s = s[1:]
+		} else if len(s) > 1 && s[0] == 0xC2 && s[1] == 0xA0 {
+			s = s[2:]
+		} else {
+			break
+		}
+	}
+	for len(s) > 0 {
+		if isSpace(s[len(s)-1]) {
+			s = s[:len(s)-1]
+		} else if len(s) > 1 && s[len(s)-2] == 0xC2 && s[len(s)-1] == 0xA0 {
+			s = s[:len(s)-2]
+		} else {
+			break
+		}
+	}
+	return s
+}
+
+func trimLeftFunc(s string, f func(byte) bool) string {
+	for len(s) > 0 && f(s[0]) {
+		s = s[1:]
+	}
+	return s
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// equalFoldASCII compares s with the lower-case ASCII word w, ignoring ASCII case.
+func equalFoldASCII(s, w string) bool {
+	if len(s) != len(w) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != w[i] {
+			return false
+		}
+	}
+	return true
+}
