@@ -3,10 +3,13 @@ package worker
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/listwash/listwash/formats"
 	"github.com/listwash/listwash/worker/dedup"
 	"github.com/listwash/listwash/worker/registers"
+	"github.com/listwash/listwash/worker/rules"
 )
 
 // Setup is what a wash uses besides its input: the loaded registers and
@@ -14,8 +17,12 @@ import (
 // each register version once and shares it.
 type Setup struct {
 	Registers *registers.Set // nil: no registers folder given
-	Suppress  SuppressOptions
-	Dedup     dedup.Config // zero: defaults
+	// Postcodes is the postal code directory (registers/postcodes/); nil:
+	// postal codes are checked for format only, and the scorecard says so.
+	Postcodes        *rules.PostcodeDir
+	PostcodesVersion string
+	Suppress         SuppressOptions
+	Dedup            dedup.Config // zero: defaults
 	// Index is where the cross-delivery contact index lives; nil: rows are
 	// deduplicated within the delivery only. IndexKey must be set with it.
 	Index    dedup.IndexStore
@@ -33,7 +40,7 @@ type perRun struct {
 // only the stages before it run in the first pass, so it comes before
 // suppression), suppression when registers are loaded, and the decision.
 func (s *Setup) stages(ctx context.Context, env Env, _ formats.Mapping, rs *perRun) ([]Stage, error) {
-	var out []Stage
+	out := []Stage{NewNormaliseStage(env, s.Postcodes)}
 	dc := DedupConfig{Match: s.Dedup}
 	if s.Index != nil {
 		ix, err := dedup.OpenIndex(ctx, s.Index, s.IndexKey, dedup.RunInfo{
@@ -65,18 +72,84 @@ func (s *Setup) registerInfo() []RegisterInfo {
 		for _, n := range registers.Names {
 			out = append(out, RegisterInfo{Name: n})
 		}
-		return out
+	} else {
+		for _, i := range s.Registers.Versions() {
+			out = append(out, RegisterInfo{Name: i.Name, Used: i.Used, Version: i.Version, Entries: int64(i.Entries)})
+		}
 	}
-	for _, i := range s.Registers.Versions() {
-		out = append(out, RegisterInfo{Name: i.Name, Used: i.Used, Version: i.Version, Entries: int64(i.Entries)})
+	pc := RegisterInfo{Name: PostcodesRegister}
+	if s.Postcodes != nil {
+		pc.Used, pc.Version, pc.Entries = true, s.PostcodesVersion, int64(s.Postcodes.Len())
 	}
-	return out
+	return append(out, pc)
 }
+
+// PostcodesRegister is the registers sub-folder of the postal code
+// directory.
+const PostcodesRegister = "postcodes"
 
 // notes say in words what a reader of the scorecard must know about how
 // the rows were judged (registers not used are listed in Registers).
 func (s *Setup) notes() []string {
+	if s.Postcodes == nil {
+		return []string{"no postal code directory (registers/postcodes/): postal codes were checked for format only, not that they exist or match the city"}
+	}
 	return nil
+}
+
+// RegisterOptions are the normalisers registers are loaded with: the same
+// rules as the delivery's, so "070-123 45 67" in NIX matches a row's
+// "+46701234567". Ten-digit personnummer are read relative to today.
+func RegisterOptions(defaultCountry string) registers.LoadOptions {
+	if defaultCountry == "" {
+		defaultCountry = "SE"
+	}
+	today := rules.DateOf(time.Now())
+	return registers.LoadOptions{
+		PhoneKey: func(raw string) (uint64, bool) {
+			p := rules.ParsePhone(raw, defaultCountry)
+			if !p.HasE164() {
+				return 0, false
+			}
+			return rules.PhoneKey(p.E164())
+		},
+		NormalisePNR: func(raw string) (string, bool) {
+			id := rules.ParseIdentity(raw, today)
+			if !id.Valid {
+				return "", false
+			}
+			return id.Number(), true
+		},
+		NormaliseEmail: func(raw string) (string, bool) {
+			var a rules.Arena
+			e := rules.CheckEmail(raw, &a)
+			return strings.ToLower(e.Address), e.Valid
+		},
+	}
+}
+
+// LoadSetup loads a registers folder: the suppression registers and the
+// postal code directory. opts come from RegisterOptions, plus forget keys
+// and a cache.
+func LoadSetup(ctx context.Context, src registers.Source, opts registers.LoadOptions) (*Setup, error) {
+	set, err := registers.Load(ctx, src, opts)
+	if err != nil {
+		return nil, err
+	}
+	s := &Setup{Registers: set}
+	rc, version, err := registers.OpenNewest(ctx, src, PostcodesRegister)
+	if err != nil {
+		return nil, err
+	}
+	if rc != nil {
+		defer rc.Close()
+		dir, err := rules.LoadPostcodes(rc)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", PostcodesRegister, err)
+		}
+		s.Postcodes, s.PostcodesVersion = dir, version
+	}
+	return s, nil
 }
 
 func (rs *perRun) validUntil() string {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/listwash/listwash/infra"
+	"github.com/listwash/listwash/worker"
 	"github.com/listwash/listwash/worker/registers"
 )
 
@@ -133,96 +134,14 @@ func openRegisters(dir string, write bool) (*infra.LocalStore, error) {
 	return infra.NewLocalStore(dir)
 }
 
-// registerLoadOptions are the normalisers and forget keys registers are
-// loaded with.
-//
-// TODO(lead): replace interimPhoneKey/interimPNR with worker/rules
-// (rules.PhoneKey(rules.ParsePhone(raw, "SE").E164) and the personnummer
-// normaliser) once it is merged; the wash must use the same functions.
+// registerLoadOptions are the normalisers registers are loaded with (the
+// delivery's own rules) and the forget-list keys from the environment.
 func registerLoadOptions() (registers.LoadOptions, error) {
 	keys, err := registers.ParseForgetKeys(os.Getenv(registers.ForgetKeysEnv))
 	if err != nil {
 		return registers.LoadOptions{}, err
 	}
-	return registers.LoadOptions{PhoneKey: interimPhoneKey, NormalisePNR: interimPNR, ForgetKeys: keys}, nil
-}
-
-// interimPhoneKey normalises Swedish numbers only: digits, "(0)" dropped,
-// 0046/+46/0 -> 46, 9 to 12 digits with the country code.
-func interimPhoneKey(raw string) (uint64, bool) {
-	raw = strings.ReplaceAll(raw, "(0)", "")
-	plus := strings.HasPrefix(strings.TrimSpace(raw), "+")
-	var d []byte
-	for i := 0; i < len(raw); i++ {
-		if c := raw[i]; c >= '0' && c <= '9' {
-			d = append(d, c)
-		}
-	}
-	s := string(d)
-	switch {
-	case strings.HasPrefix(s, "0046"):
-		s = s[2:]
-	case strings.HasPrefix(s, "46") && (plus || len(s) >= 11):
-	case strings.HasPrefix(s, "0") && !plus:
-		s = "46" + s[1:]
-	default:
-		return 0, false
-	}
-	if len(s) < 9 || len(s) > 12 || s[2] == '0' {
-		return 0, false
-	}
-	k, err := strconv.ParseUint(s, 10, 64)
-	return k, err == nil
-}
-
-// interimPNR normalises a Swedish personnummer to 12 digits (10-digit
-// forms: "+" means 100 years or more) and checks the date and Luhn digit.
-func interimPNR(raw string) (string, bool) {
-	raw = strings.TrimSpace(raw)
-	century := strings.Contains(raw, "+")
-	var d []byte
-	for i := 0; i < len(raw); i++ {
-		if c := raw[i]; c >= '0' && c <= '9' {
-			d = append(d, c)
-		} else if c != '-' && c != '+' && c != ' ' {
-			return "", false
-		}
-	}
-	s := string(d)
-	switch len(s) {
-	case 12:
-	case 10:
-		now := time.Now().Year()
-		y := now - now%100 + int(s[0]-'0')*10 + int(s[1]-'0')
-		if y > now {
-			y -= 100
-		}
-		if century {
-			y -= 100
-		}
-		s = strconv.Itoa(y/100) + s
-	default:
-		return "", false
-	}
-	day := int(s[6]-'0')*10 + int(s[7]-'0')
-	if day > 60 {
-		day -= 60 // samordningsnummer
-	}
-	if _, err := time.Parse("20060102", s[:6]+fmt.Sprintf("%02d", day)); err != nil {
-		return "", false
-	}
-	sum := 0
-	for i := 2; i < 11; i++ {
-		v := int(s[i] - '0')
-		if (i-2)%2 == 0 {
-			if v *= 2; v > 9 {
-				v -= 9
-			}
-		}
-		sum += v
-	}
-	if (10-sum%10)%10 != int(s[11]-'0') {
-		return "", false
-	}
-	return s, true
+	opts := worker.RegisterOptions("SE")
+	opts.ForgetKeys = keys
+	return opts, nil
 }

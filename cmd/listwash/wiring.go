@@ -9,7 +9,6 @@ import (
 	"github.com/listwash/listwash/infra"
 	"github.com/listwash/listwash/worker"
 	"github.com/listwash/listwash/worker/dedup"
-	"github.com/listwash/listwash/worker/registers"
 )
 
 // openInput opens the store holding the input file and returns the key.
@@ -66,10 +65,10 @@ func loadSetup(ctx context.Context, dir, index string) (*worker.Setup, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, err := registers.Load(ctx, src, opts)
+	loaded, err := worker.LoadSetup(ctx, src, opts)
 	if err != nil {
 		return nil, fmt.Errorf("--registers %s: %w", dir, err)
 	}
-	s.Registers = set
-	return s, nil
+	loaded.Index, loaded.IndexKey = s.Index, s.IndexKey
+	return loaded, nil
 }

@@ -410,7 +410,7 @@ func (c *Checker) anyPhone(r *formats.Row, ks *KeySet) bool {
 }
 
 func (c *Checker) email(r *formats.Row, ks *KeySet) bool {
-	return r.Email != "" && ks.Len() > 0 && ks.Has(hashString(r.Email))
+	return r.Email != "" && ks.Len() > 0 && ks.Has(hashLower(r.Email))
 }
 
 func (c *Checker) pnr(r *formats.Row, ks *KeySet) bool {
@@ -454,7 +454,7 @@ func (c *Checker) forgotten(r *formats.Row, sc *Scratch) bool {
 		}
 	}
 	if r.Email != "" {
-		sc.a = append(sc.a[:0], r.Email...)
+		sc.a = appendLower(sc.a[:0], r.Email)
 		if fm.has(kindEmail, sc.a) {
 			return true
 		}

@@ -78,6 +78,36 @@ func hashString(s string) uint64 {
 	return h
 }
 
+// hashLower is hashString of s with ASCII letters lower-cased: e-mail
+// addresses match whatever the case (registers store them lower-cased).
+func hashLower(s string) uint64 {
+	h := uint64(fnvOffset)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		h ^= uint64(c)
+		h *= fnvPrime
+	}
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+// appendLower appends s with ASCII letters lower-cased.
+func appendLower(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
 // appendFolded appends the words of parts, lower-cased, separated by one
 // space, with leading and trailing white space dropped: "  Anna ",
 // "SVENSSON" becomes "anna svensson". Name and street matching is exact
