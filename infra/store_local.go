@@ -86,6 +86,10 @@ func (s *LocalStore) OpenRange(_ context.Context, key string, offset, length int
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", key, notFound(err))
 	}
+	if st, err := f.Stat(); err != nil || st.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("open %s: %w", key, ErrNotFound) // a folder is no object
+	}
 	if offset > 0 {
 		if _, err := f.Seek(offset, io.SeekStart); err != nil {
 			f.Close()
