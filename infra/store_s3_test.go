@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -19,12 +22,15 @@ import (
 
 // TestS3Store runs the acceptance suite against a real versitygw, each
 // sub-test in its own prefix of one bucket. The part size is the minimum
-// (8 MiB), so the large objects span three parts.
+// (8 MiB), so the large objects span three parts; lists come in pages of
+// 7, so every List paginates and ListManyKeys needs only 40 objects.
+// TestS3ListOver1000 covers the server's default page size.
 func TestS3Store(t *testing.T) {
 	_, cfg, bucket := testenv.S3(t)
 	cfg.PartSize = 8 << 20
+	cfg.ListPageSize = 7
 	var n atomic.Int64
-	storetest.Run(t, func(t *testing.T) infra.Store {
+	storetest.RunOptions(t, storetest.Options{ManyKeys: 40}, func(t *testing.T) infra.Store {
 		s, err := infra.NewS3Store(t.Context(), cfg, bucket, fmt.Sprintf("suite/%d", n.Add(1)))
 		if err != nil {
 			t.Fatal(err)
@@ -33,30 +39,86 @@ func TestS3Store(t *testing.T) {
 	})
 }
 
-// TestS3ListPages lists with a page size of 7, so a few objects already
-// need several ListObjectsV2 pages.
-func TestS3ListPages(t *testing.T) {
-	_, cfg, bucket := testenv.S3(t)
-	cfg.ListPageSize = 7
-	s, err := infra.NewS3Store(t.Context(), cfg, bucket, "pages")
-	if err != nil {
+// TestS3ListOver1000 lists more than one default page (1000 keys). The
+// objects are seeded as files in the gateway's posix folder, which is
+// much cheaper than 1100 PUTs.
+func TestS3ListOver1000(t *testing.T) {
+	e := testenv.S3Server(t)
+	dir := filepath.Join(e.Dir, e.Bucket, "inbox", "many")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	var want []string
-	for i := range 30 {
-		k := fmt.Sprintf("p/%02d", i)
-		want = append(want, k)
-		if err := s.PutIfAbsent(t.Context(), k, []byte(k)); err != nil {
+	for i := range 1100 {
+		name := fmt.Sprintf("%05d.csv", i)
+		want = append(want, "many/"+name)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(name), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got, err := s.ListKeys(t.Context(), "p/")
+	s, err := infra.NewS3Store(t.Context(), e.Config, e.Bucket, "inbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ListKeys(t.Context(), "many/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(got, want) {
-		t.Fatalf("ListKeys = %q, want %q", got, want)
+		t.Fatalf("ListKeys returned %d keys, want %d in order", len(got), len(want))
 	}
+}
+
+// TestS3OpenDetectsCorruption damages an object on the server's disk: a
+// full read must fail the checksum the server stored at upload (CRC64NVME
+// on versitygw and AWS), not return wrong bytes.
+func TestS3OpenDetectsCorruption(t *testing.T) {
+	e := testenv.S3Server(t)
+	s, err := infra.NewS3Store(t.Context(), e.Config, e.Bucket, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutIfAbsent(t.Context(), "obj", []byte("original content")); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, s, "obj"); got != "original content" {
+		t.Fatalf("intact read = %q", got)
+	}
+	// Same length, same inode: the stored checksum attribute stays.
+	f, err := os.OpenFile(filepath.Join(e.Dir, e.Bucket, "obj"), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte("X"), 3); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	r, err := s.Open(t.Context(), "obj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err == nil {
+		t.Fatalf("read a damaged object without error: %q", b)
+	}
+	if !strings.Contains(err.Error(), "checksum") {
+		t.Fatalf("read error = %v, want a checksum mismatch", err)
+	}
+}
+
+func readAll(t *testing.T, s infra.BucketReader, key string) string {
+	t.Helper()
+	r, err := s.Open(t.Context(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // TestS3ServerChecksContentMD5 pins what the store's upload integrity relies
