@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -76,6 +77,24 @@ type S3Store struct {
 	partSize int64
 	conc     int
 	pageSize int32
+	parts    sync.Pool // *[]byte of cap partSize, shared by writers
+}
+
+// getPart returns an empty full-size part buffer from the pool, or nil:
+// the writer then grows its own, so a small object stays small.
+func (s *S3Store) getPart() []byte {
+	if b, ok := s.parts.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return nil
+}
+
+// putPart returns a buffer to the pool once no request reads it.
+func (s *S3Store) putPart(b []byte) {
+	if int64(cap(b)) == s.partSize {
+		b = b[:0]
+		s.parts.Put(&b)
+	}
 }
 
 // NewS3Client builds an SDK client from cfg with options that work against

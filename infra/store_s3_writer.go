@@ -27,7 +27,6 @@ type s3Writer struct {
 	full   string // bucket key
 
 	buf      []byte
-	free     chan []byte   // recycled part buffers
 	sem      chan struct{} // part uploads in flight
 	uploadID string
 	next     int32 // last part number handed out
@@ -42,7 +41,7 @@ type s3Writer struct {
 func newS3Writer(ctx context.Context, s *S3Store, key, full string) *s3Writer {
 	ctx, cancel := context.WithCancel(ctx)
 	return &s3Writer{s: s, ctx: ctx, cancel: cancel, key: key, full: full,
-		free: make(chan []byte, s.conc), sem: make(chan struct{}, s.conc)}
+		sem: make(chan struct{}, s.conc)}
 }
 
 func (w *s3Writer) failed() error {
@@ -61,28 +60,31 @@ func (w *s3Writer) fail(err error) {
 }
 
 // Write buffers p, uploading each part as it fills. A small object's
-// buffer grows with it; full-size part buffers are reused.
+// buffer grows with it by doubling; full-size part buffers come from and
+// return to the store's pool.
 func (w *s3Writer) Write(p []byte) (int, error) {
 	if w.done {
 		return 0, errWriterClosed
 	}
+	ps := int(w.s.partSize)
 	n := 0
 	for len(p) > 0 {
 		if err := w.failed(); err != nil {
 			return n, err
 		}
 		if w.buf == nil {
-			select {
-			case b := <-w.free:
-				w.buf = b
-			default:
-			}
+			w.buf = w.s.getPart()
 		}
-		c := min(int(w.s.partSize)-len(w.buf), len(p))
+		if len(w.buf) == cap(w.buf) {
+			nb := make([]byte, len(w.buf), min(max(2*cap(w.buf), 64<<10), ps))
+			copy(nb, w.buf)
+			w.buf = nb
+		}
+		c := min(cap(w.buf)-len(w.buf), len(p))
 		w.buf = append(w.buf, p[:c]...)
 		n += c
 		p = p[c:]
-		if len(w.buf) == int(w.s.partSize) {
+		if len(w.buf) == ps {
 			if err := w.flush(); err != nil {
 				return n, err
 			}
@@ -129,10 +131,7 @@ func (w *s3Writer) flush() error {
 		w.mu.Lock()
 		w.parts = append(w.parts, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(num)})
 		w.mu.Unlock()
-		select {
-		case w.free <- data[:0]:
-		default:
-		}
+		w.s.putPart(data)
 	}()
 	return nil
 }
@@ -150,6 +149,7 @@ func (w *s3Writer) Close() error {
 		_, err := w.s.client.PutObject(w.ctx, &s3.PutObjectInput{Bucket: &w.s.bucket, Key: &w.full,
 			Body: bytes.NewReader(w.buf), ContentLength: aws.Int64(int64(len(w.buf))),
 			ContentMD5: contentMD5(w.buf)})
+		w.s.putPart(w.buf)
 		w.buf = nil
 		if err != nil {
 			return fmt.Errorf("create %s: %w", w.key, mapS3Error(err))
@@ -185,6 +185,7 @@ func (w *s3Writer) Abort() error {
 	}
 	w.done = true
 	w.cancel()
+	w.s.putPart(w.buf)
 	w.buf = nil
 	if w.uploadID == "" {
 		return nil
