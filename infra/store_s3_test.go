@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -187,5 +191,47 @@ func TestS3NoLeftoverUploads(t *testing.T) {
 		if _, err := s.Stat(t.Context(), k); !errors.Is(err, infra.ErrNotFound) {
 			t.Fatalf("Stat(%s) = %v, want ErrNotFound", k, err)
 		}
+	}
+}
+
+// TestS3FailedWriteCommitsNothing makes the server refuse to start a
+// multipart upload, so the first full part fails in Write: Close must then
+// fail too and not send what is buffered as a (truncated) object.
+func TestS3FailedWriteCommitsNothing(t *testing.T) {
+	endpoint, cfg, bucket := testenv.S3(t)
+	target, err := url.Parse(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := r.URL.Query()["uploads"]; ok && r.Method == http.MethodPost {
+			http.Error(w, "refused by test", http.StatusBadRequest)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	cfg.Endpoint = front.URL
+	cfg.PartSize = 8 << 20
+	s, err := infra.NewS3Store(t.Context(), cfg, bucket, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.Create(t.Context(), "truncated")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(make([]byte, 8<<20)); err == nil {
+		t.Fatal("Write of a full part succeeded although the upload was refused")
+	}
+	if _, err := w.Write([]byte("more")); err == nil {
+		t.Fatal("Write after a failed part succeeded")
+	}
+	if err := w.Close(); err == nil {
+		t.Fatal("Close after a failed Write returned nil")
+	}
+	if _, err := s.Stat(t.Context(), "truncated"); !errors.Is(err, infra.ErrNotFound) {
+		t.Fatalf("Stat = %v, want ErrNotFound", err)
 	}
 }

@@ -86,6 +86,7 @@ func (w *s3Writer) Write(p []byte) (int, error) {
 		p = p[c:]
 		if len(w.buf) == ps {
 			if err := w.flush(); err != nil {
+				w.fail(err) // sticky: Close must not commit a partial object
 				return n, err
 			}
 		}
@@ -145,6 +146,14 @@ func (w *s3Writer) Close() error {
 	}
 	w.done = true
 	defer w.cancel()
+	if err := w.failed(); err != nil {
+		w.s.putPart(w.buf)
+		w.buf = nil
+		if w.uploadID != "" {
+			return errors.Join(err, w.abortUpload())
+		}
+		return err
+	}
 	if w.uploadID == "" {
 		_, err := w.s.client.PutObject(w.ctx, &s3.PutObjectInput{Bucket: &w.s.bucket, Key: &w.full,
 			Body: bytes.NewReader(w.buf), ContentLength: aws.Int64(int64(len(w.buf))),
