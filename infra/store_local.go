@@ -86,6 +86,10 @@ func (s *LocalStore) OpenRange(_ context.Context, key string, offset, length int
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", key, notFound(err))
 	}
+	if st, err := f.Stat(); err != nil || st.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("open %s: %w", key, ErrNotFound) // a folder is no object
+	}
 	if offset > 0 {
 		if _, err := f.Seek(offset, io.SeekStart); err != nil {
 			f.Close()
@@ -195,15 +199,30 @@ type localWriter struct {
 	f      *os.File
 	target string
 	done   bool
+	err    error // first Write error: Close must not commit a partial file
 }
 
-func (w *localWriter) Write(b []byte) (int, error) { return w.f.Write(b) }
+func (w *localWriter) Write(b []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	n, err := w.f.Write(b)
+	if err != nil {
+		w.err = err
+	}
+	return n, err
+}
 
 func (w *localWriter) Close() error {
 	if w.done {
 		return errors.New("writer already closed")
 	}
 	w.done = true
+	if w.err != nil {
+		w.f.Close()
+		os.Remove(w.f.Name())
+		return w.err
+	}
 	if err := w.f.Close(); err != nil {
 		os.Remove(w.f.Name())
 		return err

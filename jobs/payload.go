@@ -1,0 +1,185 @@
+package jobs
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+)
+
+// Wash modes.
+const (
+	ModeFull  = "full"  // mark every row, write the Parquet rows and the scorecard
+	ModeScore = "score" // read and judge the file, write only the scorecard
+)
+
+// AsOfLayout is the date format of Options.AsOf.
+const AsOfLayout = "2006-01-02"
+
+// Ref names one version of one stored object. It is a reference, never
+// content.
+type Ref struct {
+	Store   string `json:"store"`   // store URL: "s3://bucket/prefix", "file:///data" or a path
+	Key     string `json:"key"`     // key in Store, "/"-separated
+	Version string `json:"version"` // ETag or version id when enqueued; a handler refuses another version
+	Size    int64  `json:"size"`    // bytes when enqueued; picks the queue
+}
+
+// Options are the wash settings of a run. They hold no personal data.
+type Options struct {
+	Mode    string `json:"mode"`              // ModeFull or ModeScore
+	Company string `json:"company,omitempty"` // id of the company the list is washed for (NIX consents)
+	AsOf    string `json:"asof"`              // date the rules are judged at, AsOfLayout
+	Profile string `json:"profile,omitempty"` // key of the supplier profile; "": detect the mapping
+}
+
+// WashFile washes one supplier file, or plans it into chunks.
+type WashFile struct {
+	RunID    string  `json:"run_id"`
+	Supplier string  `json:"supplier"` // supplier id, e.g. "acme"
+	Input    Ref     `json:"input"`
+	Output   string  `json:"output"` // store URL; outputs go under run id
+	Options  Options `json:"options"`
+}
+
+// WashChunk washes one byte range of a large input. The range starts and
+// ends where the planner found record boundaries.
+type WashChunk struct {
+	RunID    string  `json:"run_id"`
+	Supplier string  `json:"supplier"`
+	Input    Ref     `json:"input"`
+	Chunk    int     `json:"chunk"`  // 0-based index
+	Chunks   int     `json:"chunks"` // chunks in the run
+	Offset   int64   `json:"offset"` // first byte of the range
+	Length   int64   `json:"length"` // bytes in the range
+	Output   string  `json:"output"`
+	Options  Options `json:"options"`
+}
+
+// WashMerge merges the outputs of a run's chunks and writes the scorecard.
+type WashMerge struct {
+	RunID    string  `json:"run_id"`
+	Supplier string  `json:"supplier"`
+	Input    Ref     `json:"input"`
+	Chunks   int     `json:"chunks"`
+	Output   string  `json:"output"`
+	Options  Options `json:"options"`
+}
+
+func invalid(task, field, why string) error {
+	return fmt.Errorf("%w: %s: %s %s", ErrInvalidPayload, task, field, why)
+}
+
+// validID accepts run and supplier ids that are safe in keys and logs:
+// 1-64 of [A-Za-z0-9._-], not starting with a dot.
+func validID(s string) bool {
+	if s == "" || len(s) > 64 || s[0] == '.' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func validKey(k string) bool {
+	return k != "" && !strings.HasPrefix(k, "/") && path.Clean(k) == k && !strings.HasPrefix(k, "../")
+}
+
+func (r Ref) validate(task, field string) error {
+	switch {
+	case r.Store == "":
+		return invalid(task, field+".store", "is empty")
+	case !validKey(r.Key):
+		return invalid(task, field+".key", "is not a clean relative key")
+	case r.Version == "":
+		return invalid(task, field+".version", "is empty")
+	case r.Size < 0:
+		return invalid(task, field+".size", "is negative")
+	}
+	return nil
+}
+
+func (o Options) validate(task string) error {
+	switch o.Mode {
+	case ModeFull, ModeScore:
+	default:
+		return invalid(task, "options.mode", "is not full or score")
+	}
+	if _, err := time.Parse(AsOfLayout, o.AsOf); err != nil {
+		return invalid(task, "options.asof", "is not a YYYY-MM-DD date")
+	}
+	if o.Profile != "" && !validKey(o.Profile) {
+		return invalid(task, "options.profile", "is not a clean relative key")
+	}
+	return nil
+}
+
+func validateRun(task, runID, supplier string, in Ref, output string, o Options) error {
+	switch {
+	case !validID(runID):
+		return invalid(task, "run_id", "is not 1-64 of [A-Za-z0-9._-]")
+	case !validID(supplier):
+		return invalid(task, "supplier", "is not 1-64 of [A-Za-z0-9._-]")
+	case output == "":
+		return invalid(task, "output", "is empty")
+	}
+	if err := in.validate(task, "input"); err != nil {
+		return err
+	}
+	return o.validate(task)
+}
+
+// Validate reports whether p is complete and well-formed.
+func (p WashFile) Validate() error {
+	return validateRun(TypeWashFile, p.RunID, p.Supplier, p.Input, p.Output, p.Options)
+}
+
+// Validate reports whether p is complete and well-formed.
+func (p WashChunk) Validate() error {
+	if err := validateRun(TypeWashChunk, p.RunID, p.Supplier, p.Input, p.Output, p.Options); err != nil {
+		return err
+	}
+	switch {
+	case p.Chunks < 1:
+		return invalid(TypeWashChunk, "chunks", "is below 1")
+	case p.Chunk < 0 || p.Chunk >= p.Chunks:
+		return invalid(TypeWashChunk, "chunk", "is outside 0..chunks-1")
+	case p.Offset < 0:
+		return invalid(TypeWashChunk, "offset", "is negative")
+	case p.Length <= 0:
+		return invalid(TypeWashChunk, "length", "is not positive")
+	}
+	return nil
+}
+
+// Validate reports whether p is complete and well-formed.
+func (p WashMerge) Validate() error {
+	if err := validateRun(TypeWashMerge, p.RunID, p.Supplier, p.Input, p.Output, p.Options); err != nil {
+		return err
+	}
+	if p.Chunks < 1 {
+		return invalid(TypeWashMerge, "chunks", "is below 1")
+	}
+	return nil
+}
+
+// parse decodes data into p and validates it. Unknown fields are
+// tolerated, so a newer enqueuer can add optional fields during a rolling
+// upgrade.
+func parse[T interface{ Validate() error }](task string, data []byte) (T, error) {
+	var p T
+	if err := json.Unmarshal(data, &p); err != nil {
+		var zero T
+		return zero, fmt.Errorf("%w: %s: %w", ErrInvalidPayload, task, err)
+	}
+	if err := p.Validate(); err != nil {
+		var zero T
+		return zero, err
+	}
+	return p, nil
+}
