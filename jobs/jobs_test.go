@@ -20,7 +20,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden payloads in testdata/jobs")
 
 var (
-	opts = jobs.Options{Mode: jobs.ModeFull, Company: "nordsalj-ab", AsOf: "2025-03-14", Profile: "profiles/acme.yaml"}
+	opts = jobs.Options{Mode: jobs.ModeMark, Company: "nordsalj-ab", AsOf: "2025-03-14", Profile: "profiles/acme.yaml"}
 	in   = jobs.Ref{Store: "s3://listwash-inbox/inbox/acme", Key: "2025-03/delivery-17.csv",
 		Version: "9b2cf535f27731c974343645a3985328", Size: 734003200}
 	washFile  = jobs.WashFile{RunID: "r20250314-0001", Supplier: "acme", Input: in, Output: "s3://listwash-out/runs", Options: opts}

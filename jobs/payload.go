@@ -10,8 +10,8 @@ import (
 
 // Wash modes.
 const (
-	ModeFull  = "full"  // mark every row, write the Parquet rows and the scorecard
-	ModeScore = "score" // read and judge the file, write only the scorecard
+	ModeMark = "mark" // keep every row with its marks (rows/, rejects, scorecard)
+	ModeWash = "wash" // also write callable/ and mailable/ with the contactable rows only
 )
 
 // AsOfLayout is the date format of Options.AsOf.
@@ -28,7 +28,7 @@ type Ref struct {
 
 // Options are the wash settings of a run. They hold no personal data.
 type Options struct {
-	Mode    string `json:"mode"`              // ModeFull or ModeScore
+	Mode    string `json:"mode"`              // ModeMark or ModeWash
 	Company string `json:"company,omitempty"` // id of the company the list is washed for (NIX consents)
 	AsOf    string `json:"asof"`              // date the rules are judged at, AsOfLayout
 	Profile string `json:"profile,omitempty"` // key of the supplier profile; "": detect the mapping
@@ -106,9 +106,9 @@ func (r Ref) validate(task, field string) error {
 
 func (o Options) validate(task string) error {
 	switch o.Mode {
-	case ModeFull, ModeScore:
+	case ModeMark, ModeWash:
 	default:
-		return invalid(task, "options.mode", "is not full or score")
+		return invalid(task, "options.mode", "is not mark or wash")
 	}
 	if _, err := time.Parse(AsOfLayout, o.AsOf); err != nil {
 		return invalid(task, "options.asof", "is not a YYYY-MM-DD date")

@@ -151,6 +151,7 @@ func (o *outputs) files() []OutputFile {
 // pipeline goroutine owns its own current part, so encoding runs on every
 // core; a part rolls over after maxRows rows.
 type partSet struct {
+	ctx      context.Context // the run's: writers outlive the pipeline pass's context
 	out      *outputs
 	dir      string
 	rowGroup int64
@@ -165,18 +166,18 @@ type part struct {
 	pw *formats.RowWriter
 }
 
-func newPartSet(out *outputs, dir string, workers int, rowGroup, maxRows int64, meta map[string]string) *partSet {
-	return &partSet{out: out, dir: dir, rowGroup: rowGroup, maxRows: maxRows, meta: meta, parts: make([]*part, workers)}
+func newPartSet(ctx context.Context, out *outputs, dir string, workers int, rowGroup, maxRows int64, meta map[string]string) *partSet {
+	return &partSet{ctx: ctx, out: out, dir: dir, rowGroup: rowGroup, maxRows: maxRows, meta: meta, parts: make([]*part, workers)}
 }
 
-func (s *partSet) write(ctx context.Context, worker int, rows []formats.Row) error {
+func (s *partSet) write(worker int, rows []formats.Row) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	p := s.parts[worker]
 	if p == nil {
 		key := fmt.Sprintf("%s/part-%05d.parquet", s.dir, s.next.Add(1)-1)
-		hw, err := s.out.create(ctx, key)
+		hw, err := s.out.create(s.ctx, key)
 		if err != nil {
 			return err
 		}

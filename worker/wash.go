@@ -362,10 +362,10 @@ type sinkState struct {
 func (r *run) newSinkState(ctx context.Context) (*sinkState, error) {
 	meta := map[string]string{"listwash.run_id": r.cfg.Env.RunID, "listwash.version": r.cfg.CodeVersion}
 	s := &sinkState{r: r, tallies: make([]*tally, r.cfg.Workers)}
-	s.rows = newPartSet(r.out, RowsDir, r.cfg.Workers, r.cfg.RowGroup, r.cfg.PartRows, meta)
+	s.rows = newPartSet(ctx, r.out, RowsDir, r.cfg.Workers, r.cfg.RowGroup, r.cfg.PartRows, meta)
 	if r.cfg.Mode == ModeWash {
-		s.callable = newPartSet(r.out, CallableDir, r.cfg.Workers, r.cfg.RowGroup, r.cfg.PartRows, meta)
-		s.mailable = newPartSet(r.out, MailableDir, r.cfg.Workers, r.cfg.RowGroup, r.cfg.PartRows, meta)
+		s.callable = newPartSet(ctx, r.out, CallableDir, r.cfg.Workers, r.cfg.RowGroup, r.cfg.PartRows, meta)
+		s.mailable = newPartSet(ctx, r.out, MailableDir, r.cfg.Workers, r.cfg.RowGroup, r.cfg.PartRows, meta)
 	}
 	for i := range s.tallies {
 		s.tallies[i] = newTally()
@@ -401,14 +401,14 @@ func (s *sinkState) sink(ctx context.Context, w int, b *Batch) error {
 		}
 		s.rejMu.Unlock()
 	}
-	if err := s.rows.write(ctx, w, b.Rows); err != nil {
+	if err := s.rows.write(w, b.Rows); err != nil {
 		return err
 	}
 	if s.callable != nil {
-		if err := s.writeWhere(ctx, s.callable, w, b, func(r *formats.Row) bool { return r.Callable }); err != nil {
+		if err := s.writeWhere(s.callable, w, b, func(r *formats.Row) bool { return r.Callable }); err != nil {
 			return err
 		}
-		if err := s.writeWhere(ctx, s.mailable, w, b, func(r *formats.Row) bool { return r.Mailable }); err != nil {
+		if err := s.writeWhere(s.mailable, w, b, func(r *formats.Row) bool { return r.Mailable }); err != nil {
 			return err
 		}
 	}
@@ -417,14 +417,14 @@ func (s *sinkState) sink(ctx context.Context, w int, b *Batch) error {
 
 // writeWhere writes the rows matching keep. It moves them to the front of
 // a scratch copy rather than allocating per row.
-func (s *sinkState) writeWhere(ctx context.Context, ps *partSet, w int, b *Batch, keep func(*formats.Row) bool) error {
+func (s *sinkState) writeWhere(ps *partSet, w int, b *Batch, keep func(*formats.Row) bool) error {
 	sel := make([]formats.Row, 0, 64)
 	for i := range b.Rows {
 		if keep(&b.Rows[i]) {
 			sel = append(sel, b.Rows[i])
 		}
 	}
-	return ps.write(ctx, w, sel)
+	return ps.write(w, sel)
 }
 
 // abort closes nothing: outputs.cleanup removes every file.

@@ -125,7 +125,7 @@ func wash(ctx context.Context, f washFlags, stdout, stderr io.Writer) error {
 	res, err := worker.Wash(ctx, cfg)
 	stop()
 	if err != nil {
-		return describeWashError(err, f)
+		return describeWashError(ctx, err, f)
 	}
 	switch {
 	case f.jsonOut:
@@ -139,11 +139,11 @@ func wash(ctx context.Context, f washFlags, stdout, stderr io.Writer) error {
 }
 
 // describeWashError turns the errors a user can fix into one clear line.
-func describeWashError(err error, f washFlags) error {
+func describeWashError(ctx context.Context, err error, f washFlags) error {
 	switch {
 	case errors.Is(err, worker.ErrCommitted):
 		return fmt.Errorf("%s already holds a committed run; choose another --out or add --force to replace it", f.out)
-	case errors.Is(err, context.Canceled):
+	case ctx.Err() != nil:
 		return errors.New("interrupted: nothing was committed and partial output was removed")
 	}
 	return err

@@ -3,40 +3,40 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
-	"strings"
 
 	"github.com/listwash/listwash/infra"
 	"github.com/listwash/listwash/worker"
 	"github.com/listwash/listwash/worker/dedup"
 )
 
-// openInput opens the store holding the input file and returns the key.
-func openInput(ctx context.Context, in string) (*infra.LocalStore, string, error) {
-	if strings.HasPrefix(in, "s3://") {
-		return nil, "", fmt.Errorf("--in %s: object storage is not wired yet", in)
-	}
-	st, err := infra.NewLocalReader(filepath.Dir(in))
+// openInput opens the store holding the input file (a path or
+// s3://bucket/key) and returns the key.
+func openInput(ctx context.Context, in string) (infra.BucketReader, string, error) {
+	storeURL, key := infra.SplitObjectURL(in)
+	st, err := infra.OpenReader(ctx, storeURL, infra.S3ConfigFromEnv())
 	if err != nil {
 		return nil, "", fmt.Errorf("--in: %w", err)
 	}
-	key := filepath.Base(in)
 	if _, err := st.Size(ctx, key); err != nil {
 		return nil, "", fmt.Errorf("--in %s: %w", in, err)
 	}
 	return st, key, nil
 }
 
-// openOutput opens (creating) the output store.
-func openOutput(_ context.Context, out string) (*infra.LocalStore, error) {
-	if strings.HasPrefix(out, "s3://") {
-		return nil, fmt.Errorf("--out %s: object storage is not wired yet", out)
-	}
-	st, err := infra.NewLocalStore(out)
+// openOutput opens (creating a local folder) an output store: a path or
+// s3://bucket/prefix.
+func openOutput(ctx context.Context, out string) (infra.Store, error) {
+	st, err := infra.OpenStore(ctx, out, infra.S3ConfigFromEnv())
 	if err != nil {
-		return nil, fmt.Errorf("--out: %w", err)
+		return nil, fmt.Errorf("%s: %w", out, err)
 	}
 	return st, nil
+}
+
+// openRegistersReader opens a registers folder for reading: a path or
+// s3://bucket/prefix.
+func openRegistersReader(ctx context.Context, dir string) (infra.BucketReader, error) {
+	return infra.OpenReader(ctx, dir, infra.S3ConfigFromEnv())
 }
 
 // loadSetup loads the registers folder (if any) and opens the contact
@@ -57,7 +57,7 @@ func loadSetup(ctx context.Context, dir, index string) (*worker.Setup, error) {
 	if dir == "" {
 		return s, nil
 	}
-	src, err := openRegisters(dir, false)
+	src, err := openRegistersReader(ctx, dir)
 	if err != nil {
 		return nil, fmt.Errorf("--registers: %w", err)
 	}
