@@ -44,10 +44,11 @@ type OutputFile struct {
 // outputs tracks every file a run writes, so a failed run can remove them
 // and a committed run can list them in its manifest.
 type outputs struct {
-	sink Sink
-	mu   sync.Mutex
-	done []OutputFile
-	open map[*hashedWriter]string
+	sink   Sink
+	prefix string // "attempts/<id>/" or ""
+	mu     sync.Mutex
+	done   []OutputFile
+	open   map[*hashedWriter]string
 }
 
 func newOutputs(sink Sink) *outputs {

@@ -54,11 +54,11 @@ func (c *countedRow) row() formats.Row {
 // verifyOutput reads the rows/ parts back and checks the accounting before
 // anything is committed: every row once, distinct source lines, and counts
 // recomputed from the Parquet equal to the scorecard's.
-func verifyOutput(ctx context.Context, src Sink, files []OutputFile, want *tally) error {
+func verifyOutput(ctx context.Context, src Sink, rowsPrefix string, files []OutputFile, want *tally) error {
 	got := newTally()
 	seen := newLineSet()
 	for _, f := range files {
-		if !strings.HasPrefix(f.Key, RowsDir+"/") {
+		if !strings.HasPrefix(f.Key, rowsPrefix) {
 			continue
 		}
 		if err := readBack(ctx, src, f, func(c *countedRow) error {

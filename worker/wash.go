@@ -64,9 +64,15 @@ type WashConfig struct {
 	RowGroup    int64      // 0: formats.DefaultRowGroupRows
 	PartRows    int64      // rows per Parquet part; 0: 4M
 	CodeVersion string
-	Counters    *Counters    // optional, for progress display
-	Timer       *Timer       // optional: measures every stage (bench, metrics)
-	Logger      *slog.Logger // nil: discard
+	// Attempt, when set, puts every data file under attempts/<Attempt>/
+	// and only the manifest at the root, listing them: concurrent attempts
+	// of one run (Asynq retries, a worker presumed dead) never write the
+	// same keys, and the one that loses the manifest race removes only its
+	// own files. "": files at the root (the embedded layout).
+	Attempt  string
+	Counters *Counters    // optional, for progress display
+	Timer    *Timer       // optional: measures every stage (bench, metrics)
+	Logger   *slog.Logger // nil: discard
 }
 
 // Manifest is _manifest.json: written last, with a conditional put. Readers
@@ -130,6 +136,9 @@ func Wash(ctx context.Context, cfg WashConfig) (res *Result, err error) {
 	log.Info("wash started", "input_bytes", size, "mode", cfg.Mode, "workers", cfg.Workers)
 
 	out := newOutputs(cfg.Out)
+	if cfg.Attempt != "" {
+		out.prefix = "attempts/" + cfg.Attempt + "/"
+	}
 	defer func() {
 		if err != nil {
 			out.cleanup()
@@ -178,7 +187,7 @@ func Wash(ctx context.Context, cfg WashConfig) (res *Result, err error) {
 	if t.Rows == 0 {
 		return nil, fmt.Errorf("%s: %w (the file has a header but no records)", cfg.InKey, formats.ErrNoData)
 	}
-	if err := verifyOutput(ctx, cfg.Out, out.files(), t); err != nil {
+	if err := verifyOutput(ctx, cfg.Out, out.prefix+RowsDir+"/", out.files(), t); err != nil {
 		return nil, err
 	}
 
@@ -195,7 +204,7 @@ func Wash(ctx context.Context, cfg WashConfig) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := out.put(ctx, ScorecardKey, append(scJSON, '\n')); err != nil {
+	if err := out.put(ctx, out.prefix+ScorecardKey, append(scJSON, '\n')); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -362,15 +371,15 @@ type sinkState struct {
 func (r *run) newSinkState(ctx context.Context) (*sinkState, error) {
 	meta := map[string]string{"listwash.run_id": r.cfg.Env.RunID, "listwash.version": r.cfg.CodeVersion}
 	s := &sinkState{r: r, tallies: make([]*tally, r.cfg.Workers)}
-	s.rows = newPartSet(ctx, r.out, RowsDir, r.cfg.Workers, r.cfg.RowGroup, r.cfg.PartRows, meta)
+	s.rows = newPartSet(ctx, r.out, r.out.prefix+RowsDir, r.cfg.Workers, r.cfg.RowGroup, r.cfg.PartRows, meta)
 	if r.cfg.Mode == ModeWash {
-		s.callable = newPartSet(ctx, r.out, CallableDir, r.cfg.Workers, r.cfg.RowGroup, r.cfg.PartRows, meta)
-		s.mailable = newPartSet(ctx, r.out, MailableDir, r.cfg.Workers, r.cfg.RowGroup, r.cfg.PartRows, meta)
+		s.callable = newPartSet(ctx, r.out, r.out.prefix+CallableDir, r.cfg.Workers, r.cfg.RowGroup, r.cfg.PartRows, meta)
+		s.mailable = newPartSet(ctx, r.out, r.out.prefix+MailableDir, r.cfg.Workers, r.cfg.RowGroup, r.cfg.PartRows, meta)
 	}
 	for i := range s.tallies {
 		s.tallies[i] = newTally()
 	}
-	w, err := r.out.create(ctx, RejectsKey)
+	w, err := r.out.create(ctx, r.out.prefix+RejectsKey)
 	if err != nil {
 		return nil, err
 	}

@@ -332,3 +332,52 @@ func TestTimerKeepsStageKinds(t *testing.T) {
 		t.Fatalf("stage rows %v: parse runs in both passes (600), the planner's Process and Observe once each (300)", rows)
 	}
 }
+
+// Two attempts of one run racing into the same output: exactly one
+// commits, the loser removes only its own files, and every file the
+// manifest lists exists.
+func TestWashConcurrentAttemptsCommitOnce(t *testing.T) {
+	in, key := writeInput(t, 3000, 50)
+	cfg, out := testConfig(t, in, key)
+	errs := make(chan error, 2)
+	for _, att := range []string{"a1", "a2"} {
+		c := cfg
+		c.Attempt = att
+		c.Counters = nil
+		go func() { _, err := Wash(context.Background(), c); errs <- err }()
+	}
+	var ok, lost int
+	for range 2 {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case errors.Is(err, ErrCommitted):
+			lost++
+		default:
+			t.Fatalf("attempt failed: %v", err)
+		}
+	}
+	if ok != 1 || lost != 1 {
+		t.Fatalf("%d committed, %d lost; want exactly one of each", ok, lost)
+	}
+	m := readManifest(t, out)
+	var rows int64
+	for _, f := range m.Files {
+		if !strings.HasPrefix(f.Key, "attempts/") {
+			t.Fatalf("data file %s outside the attempt prefix", f.Key)
+		}
+		if _, err := os.Stat(filepath.Join(out.Root(), f.Key)); err != nil {
+			t.Fatalf("manifest lists %s: %v", f.Key, err)
+		}
+		if strings.Contains(f.Key, "/rows/") {
+			rows += f.Rows
+		}
+	}
+	if rows != 3000 {
+		t.Fatalf("committed rows %d, want 3000", rows)
+	}
+	keys, _ := out.ListKeys(context.Background(), "")
+	if len(keys) != len(m.Files)+1 {
+		t.Fatalf("store holds %d objects, manifest lists %d (+1 manifest): the loser left files", len(keys), len(m.Files))
+	}
+}
