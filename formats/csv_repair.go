@@ -10,6 +10,10 @@ import (
 // checkCount settles a record whose field count differs from the header's.
 // raw (or rawBytes when raw is "") is the record's text, for Record.Raw.
 //
+//   - A street split by an unquoted delimiter is looked for first, with
+//     the record as read: "Storgatan 5; 2 tr;...;" with an empty last cell
+//     has one field too many only because of the split, and dropping the
+//     empty cell first would shift every column after the street.
 //   - Trailing empty fields beyond the header's count ("a;b;c;;" from some
 //     exports) are dropped: no value is lost.
 //   - Too few fields: the record is data; the missing trailing cells are
@@ -22,6 +26,9 @@ import (
 //     counts only. Fields keeps the cells as read.
 func (r *csvReader) checkCount(rec *Record, raw string, rawBytes []byte) {
 	n := len(rec.Fields)
+	if n == r.ncol+1 && r.repair(rec, raw, rawBytes) {
+		return
+	}
 	for n > r.ncol && strings.TrimSpace(rec.Fields[n-1]) == "" {
 		n--
 	}
@@ -35,19 +42,30 @@ func (r *csvReader) checkCount(rec *Record, raw string, rawBytes []byte) {
 		}
 		return
 	case n == r.ncol+1:
-		if i := repairAt(rec.Fields, r.mapping.Columns); i >= 0 {
-			merged := rec.Fields[i] + r.delimStr + rec.Fields[i+1]
-			copy(rec.Fields[i+1:], rec.Fields[i+2:])
-			rec.Fields = rec.Fields[:n-1]
-			rec.Fields[i] = merged
-			rec.Repair = RepairedExtraDelimiter
-			setRaw(rec, raw, rawBytes)
+		if r.repair(rec, raw, rawBytes) {
 			return
 		}
 	}
 	rec.Reject = RejectFieldCount
 	rec.Message = strconv.Itoa(n) + " fields, header has " + strconv.Itoa(r.ncol)
 	setRaw(rec, raw, rawBytes)
+}
+
+// repair merges a street cell split by one unquoted delimiter, if repairAt
+// finds exactly one such place.
+func (r *csvReader) repair(rec *Record, raw string, rawBytes []byte) bool {
+	i := repairAt(rec.Fields, r.mapping.Columns)
+	if i < 0 {
+		return false
+	}
+	n := len(rec.Fields)
+	merged := rec.Fields[i] + r.delimStr + rec.Fields[i+1]
+	copy(rec.Fields[i+1:], rec.Fields[i+2:])
+	rec.Fields = rec.Fields[:n-1]
+	rec.Fields[i] = merged
+	rec.Repair = RepairedExtraDelimiter
+	setRaw(rec, raw, rawBytes)
+	return true
 }
 
 func setRaw(rec *Record, raw string, rawBytes []byte) {
@@ -101,6 +119,9 @@ func isContinuation(s string) bool {
 	if t[0] == '/' {
 		return len(t) > 1
 	}
+	if isFloor(t) {
+		return true
+	}
 	for _, m := range continuationMarkers {
 		if !strings.HasPrefix(t, m) {
 			continue
@@ -111,6 +132,25 @@ func isContinuation(s string) bool {
 		}
 		c := rest[0]
 		if c == ' ' || c == '.' || c == ':' || (c >= '0' && c <= '9') {
+			return true
+		}
+	}
+	return false
+}
+
+// isFloor reports a Swedish floor written number first: "2 tr", "3tr",
+// "1 tr.", "4 trappor", "2 vån" (lower-cased, trimmed input).
+func isFloor(t string) bool {
+	i := 0
+	for i < len(t) && i < 2 && t[i] >= '0' && t[i] <= '9' {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	rest := strings.TrimLeft(t[i:], " ")
+	for _, m := range []string{"tr", "trappor", "trappa", "vån", "våningen"} {
+		if rest == m || rest == m+"." || strings.HasPrefix(rest, m+" ") {
 			return true
 		}
 	}

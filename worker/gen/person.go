@@ -1,5 +1,7 @@
 package gen
 
+import "unicode/utf8"
+
 // Streams of the random generators. Person attributes come from a stream
 // seeded by the person id, so a duplicate can regenerate its person.
 const (
@@ -285,7 +287,10 @@ func (g *generator) drawPNR(id uint32, male bool) pnrNum {
 			continue
 		}
 		for try := 0; try < 8; try++ {
-			p := pnrNum{date: g.cal.days[day], serial: uint16(2*r.intn(500)) + parity, samord: samord}
+			// Birth numbers run 001-999 (000 is never issued); the last
+			// digit's parity is the gender.
+			lo := 1 - int(parity) // an even serial starts at 002
+			p := pnrNum{date: g.cal.days[day], serial: uint16(2*(lo+r.intn(500-lo))) + uint16(parity), samord: samord}
 			k := g.pnrKey(p, day)
 			if g.pnrTaken[k>>6]&(1<<(k&63)) == 0 {
 				g.pnrTaken[k>>6] |= 1 << (k & 63)
@@ -306,7 +311,8 @@ func (p *person) appendEmailLocal(b []byte) []byte {
 	case emFirstLast:
 		b = appendFolded(appendFolded(b, first), p.last)
 	case emInitialDotLast:
-		b = append(appendFolded(b, first[:1]), '.')
+		_, n := utf8.DecodeRune(first) // the initial is a letter, not its first byte
+		b = append(appendFolded(b, first[:n]), '.')
 		b = appendFolded(b, p.last)
 	case emFirstDotLastNN:
 		b = append(appendFolded(b, first), '.')
