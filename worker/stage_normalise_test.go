@@ -68,7 +68,7 @@ func TestNormaliseStage(t *testing.T) {
 			if r.CO != "Berg" || r.Street != "Skolvägen 3" {
 				t.Errorf("co %q street %q", r.CO, r.Street)
 			}
-			if r.EmailSuggestion != "anna@gmail.com" || !r.EmailValid {
+			if r.EmailSuggestion != "anna@gmail.com" || r.EmailValid || !r.HasReason("EMAIL_DOMAIN_TYPO") {
 				t.Errorf("email %q %v", r.EmailSuggestion, r.EmailValid)
 			}
 			if r.PhoneValid || r.PhoneE164 != "" || r.PhoneType != "premium_rate" || r.MobileValid || r.MobileType != "" {

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/listwash/listwash/formats"
 )
@@ -53,23 +55,90 @@ func (c *countedRow) row() formats.Row {
 
 // verifyOutput reads the rows/ parts back and checks the accounting before
 // anything is committed: every row once, distinct source lines, and counts
-// recomputed from the Parquet equal to the scorecard's.
+// recomputed from the Parquet equal to the scorecard's. Row groups are read
+// in parallel, each into its own tally.
 func verifyOutput(ctx context.Context, src Sink, rowsPrefix string, files []OutputFile, want *tally) error {
-	got := newTally()
-	seen := newLineSet()
+	type group struct {
+		rg   parquet.RowGroup
+		file string
+	}
+	var groups []group
+	var closers []func()
+	defer func() {
+		for _, c := range closers {
+			c()
+		}
+	}()
+	var inFiles int64
 	for _, f := range files {
 		if !strings.HasPrefix(f.Key, rowsPrefix) {
 			continue
 		}
-		if err := readBack(ctx, src, f, func(c *countedRow) error {
-			if !seen.add(c.SourceLine) {
-				return fmt.Errorf("%w: source_line %d appears twice in %s", ErrAccounting, c.SourceLine, RowsDir)
-			}
-			r := c.row()
-			got.count(&r)
-			return nil
-		}); err != nil {
+		ra, closer, err := openReaderAt(ctx, src, f.Key)
+		if err != nil {
 			return err
+		}
+		closers = append(closers, closer)
+		pf, err := parquet.OpenFile(ra, f.Size)
+		if err != nil {
+			return fmt.Errorf("read back %s: %w", f.Key, err)
+		}
+		if pf.NumRows() != f.Rows {
+			return fmt.Errorf("%w: %s holds %d rows, %d written", ErrAccounting, f.Key, pf.NumRows(), f.Rows)
+		}
+		inFiles += f.Rows
+		for _, rg := range pf.RowGroups() {
+			groups = append(groups, group{rg, f.Key})
+		}
+	}
+	if inFiles != want.Rows {
+		return fmt.Errorf("%w: %d rows in %s, %d written", ErrAccounting, inFiles, rowsPrefix, want.Rows)
+	}
+	n := min(runtime.GOMAXPROCS(0), max(len(groups), 1))
+	tallies := make([]*tally, n)
+	lines := make([][]int64, n)
+	g, gctx := errgroup.WithContext(ctx)
+	for w := range n {
+		tallies[w] = newTally()
+		g.Go(func() error {
+			buf := make([]countedRow, 1024)
+			for i := w; i < len(groups); i += n {
+				r := parquet.NewGenericRowGroupReader[countedRow](groups[i].rg)
+				for {
+					k, err := r.Read(buf)
+					for j := range buf[:k] {
+						row := buf[j].row()
+						tallies[w].count(&row)
+						lines[w] = append(lines[w], buf[j].SourceLine)
+					}
+					if errors.Is(err, io.EOF) {
+						break
+					}
+					if err != nil {
+						r.Close()
+						return fmt.Errorf("read back %s: %w", groups[i].file, err)
+					}
+					if err := gctx.Err(); err != nil {
+						r.Close()
+						return err
+					}
+				}
+				r.Close()
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	got := newTally()
+	seen := newLineSet()
+	for w := range n {
+		got.add(tallies[w])
+		for _, l := range lines[w] {
+			if !seen.add(l) {
+				return fmt.Errorf("%w: source_line %d appears twice in %s", ErrAccounting, l, RowsDir)
+			}
 		}
 	}
 	got.finish()
@@ -80,44 +149,6 @@ func verifyOutput(ctx context.Context, src Sink, rowsPrefix string, files []Outp
 		if got.reasons[k] != v {
 			return fmt.Errorf("%w: reason %s: %d in Parquet, %d while writing", ErrAccounting, k, got.reasons[k], v)
 		}
-	}
-	return nil
-}
-
-func readBack(ctx context.Context, src Sink, f OutputFile, each func(*countedRow) error) error {
-	ra, closer, err := openReaderAt(ctx, src, f.Key)
-	if err != nil {
-		return err
-	}
-	defer closer()
-	pf, err := parquet.OpenFile(ra, f.Size)
-	if err != nil {
-		return fmt.Errorf("read back %s: %w", f.Key, err)
-	}
-	r := parquet.NewGenericReader[countedRow](pf)
-	defer r.Close()
-	buf := make([]countedRow, 1024)
-	var n int64
-	for {
-		k, err := r.Read(buf)
-		for i := range buf[:k] {
-			if err := each(&buf[i]); err != nil {
-				return err
-			}
-		}
-		n += int64(k)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("read back %s: %w", f.Key, err)
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
-	if n != f.Rows {
-		return fmt.Errorf("%w: %s holds %d rows, %d written", ErrAccounting, f.Key, n, f.Rows)
 	}
 	return nil
 }

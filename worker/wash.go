@@ -163,7 +163,7 @@ func Wash(ctx context.Context, cfg WashConfig) (res *Result, err error) {
 		if err := pl.Plan(ctx); err != nil {
 			return nil, fmt.Errorf("stage %s: plan: %w", pl.Name(), err)
 		}
-		log.Info("first pass done", "records", cfg.Counters.Records.Load())
+		log.Info("first pass done", "records", cfg.Counters.Records.Load(), "seconds", time.Since(started).Seconds())
 		cfg.Counters.Pass.Store(2)
 		cfg.Counters.Records.Store(0)
 	}
@@ -181,6 +181,7 @@ func Wash(ctx context.Context, cfg WashConfig) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	log.Info("writing pass done", "rows", t.Rows, "seconds", time.Since(started).Seconds())
 	if n := cfg.Counters.Records.Load(); n != t.Rows {
 		return nil, fmt.Errorf("%w: read %d records, wrote %d rows", ErrAccounting, n, t.Rows)
 	}
@@ -190,6 +191,7 @@ func Wash(ctx context.Context, cfg WashConfig) (res *Result, err error) {
 	if err := verifyOutput(ctx, cfg.Out, out.prefix+RowsDir+"/", out.files(), t); err != nil {
 		return nil, err
 	}
+	log.Info("output read back and checked", "seconds", time.Since(started).Seconds())
 
 	sc := Scorecard{
 		Supplier: cfg.Env.Supplier, RunID: cfg.Env.RunID, Company: cfg.Env.Company,

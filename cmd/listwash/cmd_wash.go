@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -19,7 +20,7 @@ import (
 )
 
 type washFlags struct {
-	in, registers, out, supplier, company, asof, mode, profile, country, runID, index string
+	in, registers, out, supplier, company, asof, mode, profile, country, runID, index, cpuProfile string
 	force, quiet, jsonOut, verbose                                                    bool
 	workers                                                                           int
 }
@@ -43,6 +44,7 @@ func runWash(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&f.jsonOut, "json", false, "print the scorecard as JSON instead of the summary table")
 	fs.BoolVar(&f.verbose, "verbose", false, "log progress to stderr (no personal data is ever logged)")
 	fs.IntVar(&f.workers, "workers", 0, "goroutines per stage (default: number of CPUs)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for `go tool pprof`)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -121,6 +123,17 @@ func wash(ctx context.Context, f washFlags, stdout, stderr io.Writer) error {
 	stop := func() {}
 	if !f.quiet && !f.jsonOut && isTerminal(stderr) {
 		stop = startProgress(stderr, counters, size)
+	}
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	res, err := worker.Wash(ctx, cfg)
 	stop()
