@@ -21,8 +21,8 @@ import (
 
 type washFlags struct {
 	in, registers, out, supplier, company, asof, mode, profile, country, runID, index, cpuProfile string
-	force, quiet, jsonOut, verbose                                                    bool
-	workers                                                                           int
+	force, quiet, jsonOut, verbose                                                                bool
+	workers                                                                                       int
 }
 
 func runWash(ctx context.Context, args []string, stdout, stderr io.Writer) error {
