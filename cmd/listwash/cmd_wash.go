@@ -20,9 +20,9 @@ import (
 )
 
 type washFlags struct {
-	in, registers, out, supplier, company, asof, mode, profile, country, runID, index, cpuProfile string
-	force, quiet, jsonOut, verbose                                                                bool
-	workers                                                                                       int
+	in, registers, out, supplier, company, asof, mode, profile, country, runID, index, cpuProfile, timings string
+	force, quiet, jsonOut, verbose                                                                         bool
+	workers                                                                                                int
 }
 
 func runWash(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -45,6 +45,7 @@ func runWash(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&f.verbose, "verbose", false, "log progress to stderr (no personal data is ever logged)")
 	fs.IntVar(&f.workers, "workers", 0, "goroutines per stage (default: number of CPUs)")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for `go tool pprof`)")
+	fs.StringVar(&f.timings, "timings", "", "write elapsed time and per-stage busy time as JSON to this file (used by listwash bench)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -111,13 +112,17 @@ func wash(ctx context.Context, f washFlags, stdout, stderr io.Writer) error {
 		return err
 	}
 	counters := &worker.Counters{}
+	var timer *worker.Timer
+	if f.timings != "" {
+		timer = &worker.Timer{}
+	}
 	cfg := worker.WashConfig{
 		Env: env, In: inStore, InKey: inKey, Out: out, Mode: f.mode, Force: f.force,
 		Workers: f.workers, Counters: counters, Logger: logger, CodeVersion: version,
 		Open: func(r io.Reader, name string) (formats.Reader, error) {
 			return formats.Open(r, formats.Options{Name: name, Profile: profile})
 		},
-		Setup: setup,
+		Setup: setup, Timer: timer,
 	}
 	size, _ := inStore.Size(ctx, inKey)
 	stop := func() {}
@@ -139,6 +144,11 @@ func wash(ctx context.Context, f washFlags, stdout, stderr io.Writer) error {
 	stop()
 	if err != nil {
 		return describeWashError(ctx, err, f)
+	}
+	if timer != nil {
+		if err := writeTimings(f.timings, res, timer); err != nil {
+			return err
+		}
 	}
 	switch {
 	case f.jsonOut:
@@ -302,4 +312,23 @@ func thousands(n int64) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// washTimings is what --timings writes: the bench command's raw figures.
+type washTimings struct {
+	Rows       int64              `json:"rows"`
+	InputBytes int64              `json:"input_bytes"`
+	Seconds    float64            `json:"seconds"`
+	Stages     []worker.StageTime `json:"stages"`
+}
+
+func writeTimings(path string, res *worker.Result, timer *worker.Timer) error {
+	data, err := json.MarshalIndent(washTimings{
+		Rows: res.Scorecard.Counts.Rows, InputBytes: res.Scorecard.Input.Size,
+		Seconds: res.Elapsed.Seconds(), Stages: timer.Times(),
+	}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }

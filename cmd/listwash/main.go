@@ -27,6 +27,7 @@ func commands() []command {
 		{"registers", "build register snapshots (build) or show register versions (info)", runRegisters},
 		{"forget", "add people to the forget list as keyed hashes (add), rehash under a new key (rotate)", runForget},
 		{"gen", "generate a synthetic delivery with registers and ground truth", runGen},
+		{"bench", "generate deliveries and measure the wash: rows/s, MB/s, peak RSS, per stage", runBench},
 		{"version", "print the version", runVersion},
 	}
 }
