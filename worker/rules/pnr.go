@@ -191,19 +191,15 @@ func ParsePersonnummer(raw string, asOf Date) Identity {
 
 // luhn checks the check digit of YYMMDDNNNC.
 func luhn(b []byte) bool {
-	sum := 0
-	for i := 0; i < 9; i++ {
-		v := int(b[i] - '0')
-		if i%2 == 0 {
-			v *= 2
-			if v > 9 {
-				v -= 9
-			}
-		}
-		sum += v
-	}
+	_ = b[9]
+	sum := luhnDouble[(b[0]-'0')%10] + int(b[1]-'0') + luhnDouble[(b[2]-'0')%10] + int(b[3]-'0') +
+		luhnDouble[(b[4]-'0')%10] + int(b[5]-'0') + luhnDouble[(b[6]-'0')%10] + int(b[7]-'0') +
+		luhnDouble[(b[8]-'0')%10]
 	return (10-sum%10)%10 == int(b[9]-'0')
 }
+
+// luhnDouble is the digit sum of twice a digit.
+var luhnDouble = [10]int{0, 2, 4, 6, 8, 1, 3, 5, 7, 9}
 
 func daysIn(year, month int) int {
 	switch month {
