@@ -1,6 +1,9 @@
 package rules
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // EmailReason says why an e-mail address is not valid or looks mistyped.
 type EmailReason uint8
@@ -49,6 +52,10 @@ func CheckEmail(raw string, a *Arena) Email {
 		e.Reason = EmailMissing
 		return e
 	}
+	if !utf8.ValidString(s) {
+		e.Reason = EmailInvalid
+		return e
+	}
 	at := strings.IndexByte(s, '@')
 	if at <= 0 || at > 64 || !validLocal(s[:at]) {
 		e.Reason = EmailInvalid
@@ -94,22 +101,46 @@ func CheckEmail(raw string, a *Arena) Email {
 	return e
 }
 
+// Byte classes for addresses.
+const (
+	classLocal  = 1 << iota // atext: may appear in a local part
+	classDomain             // letter, digit or hyphen
+	classUpper              // ASCII upper case
+	classDigit
+)
+
+var emailClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		switch {
+		case b >= 0x80:
+			t[c] = classLocal | classDomain
+		case b >= 'a' && b <= 'z':
+			t[c] = classLocal | classDomain
+		case b >= 'A' && b <= 'Z':
+			t[c] = classLocal | classDomain | classUpper
+		case b >= '0' && b <= '9':
+			t[c] = classLocal | classDomain | classDigit
+		case b == '-':
+			t[c] = classLocal | classDomain
+		case isAtext(b):
+			t[c] = classLocal
+		}
+	}
+	return t
+}()
+
 func validLocal(l string) bool {
 	if l == "" || len(l) > 64 || l[0] == '.' || l[len(l)-1] == '.' {
 		return false
 	}
 	for i := 0; i < len(l); i++ {
 		c := l[i]
-		switch {
-		case c >= 0x80, c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c == '.':
-			if l[i-1] == '.' {
-				return false
-			}
-		default:
-			if !isAtext(c) {
-				return false
-			}
+		if emailClass[c]&classLocal != 0 {
+			continue
+		}
+		if c != '.' || l[i-1] == '.' {
+			return false
 		}
 	}
 	return true
@@ -130,31 +161,26 @@ func validDomain(d string) (ok, upper bool) {
 	}
 	labels := 0
 	lastDigits := true
-	for start := 0; start <= len(d); {
-		end := start
-		for end < len(d) && d[end] != '.' {
-			end++
+	start := 0
+	for i := 0; i <= len(d); i++ {
+		if i < len(d) && d[i] != '.' {
+			cl := emailClass[d[i]]
+			if cl&classDomain == 0 {
+				return false, false
+			}
+			upper = upper || cl&classUpper != 0
+			continue
 		}
-		l := d[start:end]
+		l := d[start:i]
 		if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
 			return false, false
 		}
 		lastDigits = true
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			switch {
-			case c >= '0' && c <= '9':
-			case c >= 'A' && c <= 'Z':
-				upper = true
-				lastDigits = false
-			case c >= 0x80, c >= 'a' && c <= 'z', c == '-':
-				lastDigits = false
-			default:
-				return false, false
-			}
+		for j := 0; j < len(l) && lastDigits; j++ {
+			lastDigits = emailClass[l[j]]&classDigit != 0
 		}
 		labels++
-		start = end + 1
+		start = i + 1
 	}
 	return labels >= 2 && !lastDigits, upper
 }

@@ -54,6 +54,10 @@ func appendFold(dst []byte, s string, keepSpace bool) []byte {
 			case c >= 'A' && c <= 'Z':
 				single = c + 'a' - 'A'
 			}
+		} else if c >= 0xC2 && c <= 0xC5 && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+			// U+0080-U+017F (Latin-1 and Latin Extended-A) in two bytes.
+			f = foldTable[(rune(c&0x1F)<<6|rune(s[i+1]&0x3F))%0x180]
+			i += 2
 		} else {
 			r, size := utf8.DecodeRuneInString(s[i:])
 			i += size
