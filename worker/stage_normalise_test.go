@@ -328,3 +328,32 @@ func TestFastPathCoverage(t *testing.T) {
 		t.Errorf("fast path coverage %.2f%%, want at least 95%%", 100*share)
 	}
 }
+
+// BenchmarkNormaliseFields breaks the stage's cost down by field group.
+func BenchmarkNormaliseFields(b *testing.B) {
+	st := NewNormaliseStage(Env{AsOf: testAsOf, DefaultCountry: "SE"}, testPostcodes(b)).(*normaliseStage)
+	rows := genRows(1024, 1)
+	parts := []struct {
+		name string
+		f    func(r *formats.Row, a *rules.Arena)
+	}{
+		{"names", normaliseNames},
+		{"street", normaliseStreet},
+		{"postal", func(r *formats.Row, a *rules.Arena) { st.normalisePostal(r, "SE", a) }},
+		{"email", normaliseEmail},
+		{"identity", st.normaliseIdentity},
+		{"phones", func(r *formats.Row, a *rules.Arena) { normalisePhones(r, "SE", a) }},
+	}
+	for _, p := range parts {
+		b.Run(p.name, func(b *testing.B) {
+			for b.Loop() {
+				var a rules.Arena
+				for i := range rows {
+					rows[i].Reasons, rows[i].Phones = rows[i].Reasons[:0], rows[i].Phones[:0]
+					p.f(&rows[i], &a)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rows)), "ns/row")
+		})
+	}
+}
