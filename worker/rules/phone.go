@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"unicode"
 
@@ -166,7 +167,8 @@ func Primary(list []Phone) int {
 //     part holds at least 5 digits ("08/123 45 67" is one number);
 //   - an extension ("ext 12", "anknytning 12", "ankn. 12", "x 12", "wew. 12",
 //     "#12") is cut off: the main number is what is called;
-//   - a leading label ("Tel:", "Mobil", "Tfn.") is dropped;
+//   - a label before or after the number ("Tel:", "Mobil", "Tfn.",
+//     "(hem)", "(arb)") is dropped; a cell that is only a label is empty;
 //   - any other letter makes the number invalid (PhoneHasLetters): letters
 //     are never read as digits the way vanity numbers are.
 //
@@ -287,6 +289,9 @@ func countDigits(s string) int {
 func parseOnePhone(s, region string) Phone {
 	s, letters := stripPhoneWords(s)
 	var p Phone
+	if s == "" {
+		return p // only a label: as empty
+	}
 	if letters {
 		p.Reason = PhoneHasLetters
 		p.Fast = true
@@ -344,6 +349,15 @@ func stripPhoneWords(s string) (string, bool) {
 				if tail != "" && allDigits(trimSpace(tail)) {
 					return trimRightPunct(s[:first]), false
 				}
+			}
+		}
+	}
+	// A label after the number: "070-123 45 67 (mobil)", "08-12 34 56 hem".
+	if countDigits(s[:first]) >= 5 {
+		w := strings.TrimRight(s[first:], " )")
+		for _, l := range phoneLabels {
+			if equalFoldASCII(w, l) {
+				return trimRightPunct(s[:first]), false
 			}
 		}
 	}
