@@ -215,7 +215,7 @@ func TestFastPathEqualsLibrary(t *testing.T) {
 		t.Fatal("fast path tables could not be built from the library metadata")
 	}
 	n := 120000
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		n = 10000
 	}
 	r := rand.New(rand.NewPCG(1, 2))
@@ -257,7 +257,7 @@ func TestFastPathAllMobiles(t *testing.T) {
 		func(n string) string { return "+46 (0)" + n[:2] + "-" + n[2:] },
 	}
 	step := 9973
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		step = 99991
 	}
 	for _, pre := range []string{"70", "71", "72", "73", "74", "75", "76", "77", "78", "79"} {
