@@ -52,18 +52,24 @@ func CheckEmail(raw string, a *Arena) Email {
 		e.Reason = EmailMissing
 		return e
 	}
-	if !utf8.ValidString(s) {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || at > 64 {
 		e.Reason = EmailInvalid
 		return e
 	}
-	at := strings.IndexByte(s, '@')
-	if at <= 0 || at > 64 || !validLocal(s[:at]) {
+	okLocal, high := validLocal(s[:at])
+	if !okLocal {
 		e.Reason = EmailInvalid
 		return e
 	}
 	domain := s[at+1:]
-	ok, upper := validDomain(domain)
+	ok, upper, highDomain := validDomain(domain)
+	high = high || highDomain
 	if !ok {
+		e.Reason = EmailInvalid
+		return e
+	}
+	if high && !utf8.ValidString(s) {
 		e.Reason = EmailInvalid
 		return e
 	}
@@ -107,6 +113,7 @@ const (
 	classDomain             // letter, digit or hyphen
 	classUpper              // ASCII upper case
 	classDigit
+	classHigh // a byte of a multi-byte UTF-8 sequence
 )
 
 var emailClass = func() (t [256]uint8) {
@@ -114,7 +121,7 @@ var emailClass = func() (t [256]uint8) {
 		b := byte(c)
 		switch {
 		case b >= 0x80:
-			t[c] = classLocal | classDomain
+			t[c] = classLocal | classDomain | classHigh
 		case b >= 'a' && b <= 'z':
 			t[c] = classLocal | classDomain
 		case b >= 'A' && b <= 'Z':
@@ -130,20 +137,24 @@ var emailClass = func() (t [256]uint8) {
 	return t
 }()
 
-func validLocal(l string) bool {
+// validLocal checks a local part; high reports a non-ASCII byte.
+func validLocal(l string) (ok, high bool) {
 	if l == "" || len(l) > 64 || l[0] == '.' || l[len(l)-1] == '.' {
-		return false
+		return false, false
 	}
+	var all uint8
 	for i := 0; i < len(l); i++ {
 		c := l[i]
-		if emailClass[c]&classLocal != 0 {
+		cl := emailClass[c]
+		all |= cl
+		if cl&classLocal != 0 {
 			continue
 		}
 		if c != '.' || l[i-1] == '.' {
-			return false
+			return false, false
 		}
 	}
-	return true
+	return true, all&classHigh != 0
 }
 
 func isAtext(c byte) bool {
@@ -154,11 +165,13 @@ func isAtext(c byte) bool {
 	return false
 }
 
-// validDomain checks the domain; upper reports an ASCII upper-case letter.
-func validDomain(d string) (ok, upper bool) {
+// validDomain checks the domain; upper reports an ASCII upper-case
+// letter, high a non-ASCII byte.
+func validDomain(d string) (ok, upper, high bool) {
 	if len(d) == 0 || len(d) > 253 {
-		return false, false
+		return false, false, false
 	}
+	var all uint8
 	labels := 0
 	lastDigits := true
 	start := 0
@@ -166,14 +179,14 @@ func validDomain(d string) (ok, upper bool) {
 		if i < len(d) && d[i] != '.' {
 			cl := emailClass[d[i]]
 			if cl&classDomain == 0 {
-				return false, false
+				return false, false, false
 			}
-			upper = upper || cl&classUpper != 0
+			all |= cl
 			continue
 		}
 		l := d[start:i]
 		if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false, false
+			return false, false, false
 		}
 		lastDigits = true
 		for j := 0; j < len(l) && lastDigits; j++ {
@@ -182,7 +195,7 @@ func validDomain(d string) (ok, upper bool) {
 		labels++
 		start = i + 1
 	}
-	return labels >= 2 && !lastDigits, upper
+	return labels >= 2 && !lastDigits, all&classUpper != 0, all&classHigh != 0
 }
 
 // domainTypos maps misspelt domains seen in Swedish and Polish lists to the

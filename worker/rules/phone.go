@@ -461,9 +461,10 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 		p.Fast = true
 		return p, true
 	}
-	pot := t.stripNationalPrefix(national)
+	pot, potMask, potKnown := t.stripNationalPrefixMask(national)
 	switch t.testLength(len(pot)) {
 	case lenTooShort, lenLocalOnly, lenInvalid:
+		potKnown = false
 	default:
 		national = pot
 	}
@@ -479,7 +480,10 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	// The library keeps leading zeros of the national number ("Italian
 	// leading zero"), so its E.164 form is cc + national as is.
 	p.setE164(t.ccStr, national)
-	typ := t.numberType(national)
+	if !potKnown {
+		potMask = t.run(national)
+	}
+	typ := t.typeOf(potMask, len(national))
 	if typ != PhoneUnknown {
 		p.setType(typ)
 		return p, true
@@ -510,14 +514,22 @@ func (t *countryTable) invalidReason(nsn []byte) PhoneReason {
 // stripNationalPrefix mirrors maybeStripNationalPrefixAndCarrierCode for a
 // plain-digit national prefix without a transform rule.
 func (t *countryTable) stripNationalPrefix(num []byte) []byte {
+	out, _, _ := t.stripNationalPrefixMask(num)
+	return out
+}
+
+// stripNationalPrefixMask is stripNationalPrefix that also returns the
+// automaton's mask for the result when it computed it (known).
+func (t *countryTable) stripNationalPrefixMask(num []byte) (out []byte, mask uint16, known bool) {
 	if len(num) == 0 || t.nationalPx == "" || !hasPrefixBytes(num, t.nationalPx) {
-		return num
+		return num, 0, false
 	}
 	rest := num[len(t.nationalPx):]
-	if t.generalPattern(num) && !t.generalPattern(rest) {
-		return num
+	restMask := t.run(rest)
+	if t.generalPattern(num) && restMask&1 == 0 {
+		return num, 0, false
 	}
-	return rest
+	return rest, restMask, true
 }
 
 func hasPrefixBytes(b []byte, p string) bool {

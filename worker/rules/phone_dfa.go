@@ -273,9 +273,12 @@ func (t *countryTable) numberType(nsn []byte) PhoneType {
 	if len(nsn) > maxNSN {
 		return PhoneUnknown
 	}
-	mask := t.run(nsn)
-	n := len(nsn)
-	if !t.matches(descGeneral, mask, n) {
+	return t.typeOf(t.run(nsn), len(nsn))
+}
+
+// typeOf classifies a number of length n whose automaton mask is mask.
+func (t *countryTable) typeOf(mask uint16, n int) PhoneType {
+	if n > maxNSN || !t.matches(descGeneral, mask, n) {
 		return PhoneUnknown
 	}
 	for d := descPremium; d <= descVoicemail; d++ {
