@@ -137,7 +137,9 @@ func trimASCIISpace(s string) string {
 
 func (s *normaliseStage) normalisePostal(r *formats.Row, country string, a *rules.Arena) {
 	p := rules.CheckPostal(r.PostalCodeRaw, r.CityRaw, country, s.postcodes, a)
-	r.PostalCode, r.PostalValid = p.Code, p.Valid
+	// postal_valid covers the code and the city together: an address whose
+	// city does not fit its code is not one to trust for mail.
+	r.PostalCode, r.PostalValid = p.Code, p.Valid && p.Reason != rules.PostalCityMismatch
 	if p.Reason != rules.PostalOK {
 		r.AddReason(rules.PostalReasonCode[p.Reason])
 	}
@@ -150,7 +152,9 @@ func (s *normaliseStage) normalisePostal(r *formats.Row, country string, a *rule
 
 func normaliseEmail(r *formats.Row, a *rules.Arena) {
 	e := rules.CheckEmail(r.EmailRaw, a)
-	r.Email, r.EmailValid, r.EmailSuggestion = e.Address, e.Valid, e.Suggestion
+	// A misspelt big mail domain (gmial.com) is valid syntax but will not
+	// reach the person: not valid for contact; the suggestion says the fix.
+	r.Email, r.EmailValid, r.EmailSuggestion = e.Address, e.Valid && e.Reason != rules.EmailDomainTypo, e.Suggestion
 	if code := rules.EmailReasonCode[e.Reason]; code != "" {
 		r.AddReason(code)
 	}

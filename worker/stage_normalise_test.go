@@ -68,7 +68,7 @@ func TestNormaliseStage(t *testing.T) {
 			if r.CO != "Berg" || r.Street != "Skolvägen 3" {
 				t.Errorf("co %q street %q", r.CO, r.Street)
 			}
-			if r.EmailSuggestion != "anna@gmail.com" || !r.EmailValid {
+			if r.EmailSuggestion != "anna@gmail.com" || r.EmailValid || r.Email != "anna@gmial.com" {
 				t.Errorf("email %q %v", r.EmailSuggestion, r.EmailValid)
 			}
 			if r.PhoneValid || r.PhoneE164 != "" || r.PhoneType != "premium_rate" || r.MobileValid || r.MobileType != "" {
@@ -83,6 +83,11 @@ func TestNormaliseStage(t *testing.T) {
 			want := []string{"POSTAL_FORMAT", "EMAIL_DOMAIN_TYPO", "PNR_CHECKSUM", "PHONE_PREMIUM", "MOBILE_HAS_LETTERS", "PHONE_OTHER_HAS_LETTERS"}
 			if !slices.Equal(r.Reasons, want) {
 				t.Errorf("reasons %v, want %v", r.Reasons, want)
+			}
+		}},
+		{"city does not fit the code", formats.Row{LastNameRaw: "Berg", PostalCodeRaw: "114 55", CityRaw: "Malmö"}, func(t *testing.T, r *formats.Row) {
+			if r.PostalValid || r.PostalCode != "114 55" || r.City != "Malmö" || !r.HasReason("POSTAL_CITY_MISMATCH") {
+				t.Errorf("%v %q %q %v", r.PostalValid, r.PostalCode, r.City, r.Reasons)
 			}
 		}},
 		{"multiple in one cell", formats.Row{FirstNameRaw: "Per", PhoneRaw: "070-1234567 / 08-123456", PNRRaw: "x"}, func(t *testing.T, r *formats.Row) {
