@@ -166,9 +166,13 @@ func (s *normaliseStage) normaliseIdentity(r *formats.Row, a *rules.Arena) {
 		r.AddReason(rules.IDReasonCode[id.Reason])
 		return
 	}
-	b := a.Reserve(24)
-	r.PNR = a.Commit(id.AppendNumber(b))
-	b = a.Reserve(10)
+	var tmp [12]byte
+	if num := id.AppendNumber(tmp[:0]); string(num) == r.PNRRaw {
+		r.PNR = r.PNRRaw // sent in normal form
+	} else {
+		r.PNR = a.String(num)
+	}
+	b := a.Reserve(10)
 	r.BirthDate = a.Commit(id.AppendBirthDate(b))
 	r.PNRValid = true
 	r.IDKind = id.Kind.String()

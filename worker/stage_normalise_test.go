@@ -68,7 +68,7 @@ func TestNormaliseStage(t *testing.T) {
 			if r.CO != "Berg" || r.Street != "Skolvägen 3" {
 				t.Errorf("co %q street %q", r.CO, r.Street)
 			}
-			if r.EmailSuggestion != "anna@gmail.com" || r.EmailValid || !r.HasReason("EMAIL_DOMAIN_TYPO") {
+			if r.EmailSuggestion != "anna@gmail.com" || r.EmailValid || r.Email != "anna@gmial.com" {
 				t.Errorf("email %q %v", r.EmailSuggestion, r.EmailValid)
 			}
 			if r.PhoneValid || r.PhoneE164 != "" || r.PhoneType != "premium_rate" || r.MobileValid || r.MobileType != "" {
@@ -83,6 +83,11 @@ func TestNormaliseStage(t *testing.T) {
 			want := []string{"POSTAL_FORMAT", "EMAIL_DOMAIN_TYPO", "PNR_CHECKSUM", "PHONE_PREMIUM", "MOBILE_HAS_LETTERS", "PHONE_OTHER_HAS_LETTERS"}
 			if !slices.Equal(r.Reasons, want) {
 				t.Errorf("reasons %v, want %v", r.Reasons, want)
+			}
+		}},
+		{"city does not fit the code", formats.Row{LastNameRaw: "Berg", PostalCodeRaw: "114 55", CityRaw: "Malmö"}, func(t *testing.T, r *formats.Row) {
+			if r.PostalValid || r.PostalCode != "114 55" || r.City != "Malmö" || !r.HasReason("POSTAL_CITY_MISMATCH") {
+				t.Errorf("%v %q %q %v", r.PostalValid, r.PostalCode, r.City, r.Reasons)
 			}
 		}},
 		{"multiple in one cell", formats.Row{FirstNameRaw: "Per", PhoneRaw: "070-1234567 / 08-123456", PNRRaw: "x"}, func(t *testing.T, r *formats.Row) {
@@ -326,5 +331,34 @@ func TestFastPathCoverage(t *testing.T) {
 	t.Logf("fast path answered %d of %d phones (%.2f%%)", fast, total, 100*share)
 	if share < 0.95 {
 		t.Errorf("fast path coverage %.2f%%, want at least 95%%", 100*share)
+	}
+}
+
+// BenchmarkNormaliseFields breaks the stage's cost down by field group.
+func BenchmarkNormaliseFields(b *testing.B) {
+	st := NewNormaliseStage(Env{AsOf: testAsOf, DefaultCountry: "SE"}, testPostcodes(b)).(*normaliseStage)
+	rows := genRows(1024, 1)
+	parts := []struct {
+		name string
+		f    func(r *formats.Row, a *rules.Arena)
+	}{
+		{"names", normaliseNames},
+		{"street", normaliseStreet},
+		{"postal", func(r *formats.Row, a *rules.Arena) { st.normalisePostal(r, "SE", a) }},
+		{"email", normaliseEmail},
+		{"identity", st.normaliseIdentity},
+		{"phones", func(r *formats.Row, a *rules.Arena) { normalisePhones(r, "SE", a) }},
+	}
+	for _, p := range parts {
+		b.Run(p.name, func(b *testing.B) {
+			for b.Loop() {
+				var a rules.Arena
+				for i := range rows {
+					rows[i].Reasons, rows[i].Phones = rows[i].Reasons[:0], rows[i].Phones[:0]
+					p.f(&rows[i], &a)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rows)), "ns/row")
+		})
 	}
 }

@@ -1,6 +1,9 @@
 package rules
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // EmailReason says why an e-mail address is not valid or looks mistyped.
 type EmailReason uint8
@@ -50,13 +53,23 @@ func CheckEmail(raw string, a *Arena) Email {
 		return e
 	}
 	at := strings.IndexByte(s, '@')
-	if at <= 0 || at > 64 || !validLocal(s[:at]) {
+	if at <= 0 || at > 64 {
+		e.Reason = EmailInvalid
+		return e
+	}
+	okLocal, high := validLocal(s[:at])
+	if !okLocal {
 		e.Reason = EmailInvalid
 		return e
 	}
 	domain := s[at+1:]
-	ok, upper := validDomain(domain)
+	ok, upper, highDomain := validDomain(domain)
+	high = high || highDomain
 	if !ok {
+		e.Reason = EmailInvalid
+		return e
+	}
+	if high && !utf8.ValidString(s) {
 		e.Reason = EmailInvalid
 		return e
 	}
@@ -94,25 +107,54 @@ func CheckEmail(raw string, a *Arena) Email {
 	return e
 }
 
-func validLocal(l string) bool {
-	if l == "" || len(l) > 64 || l[0] == '.' || l[len(l)-1] == '.' {
-		return false
-	}
-	for i := 0; i < len(l); i++ {
-		c := l[i]
+// Byte classes for addresses.
+const (
+	classLocal  = 1 << iota // atext: may appear in a local part
+	classDomain             // letter, digit or hyphen
+	classUpper              // ASCII upper case
+	classDigit
+	classHigh // a byte of a multi-byte UTF-8 sequence
+)
+
+var emailClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
 		switch {
-		case c >= 0x80, c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c == '.':
-			if l[i-1] == '.' {
-				return false
-			}
-		default:
-			if !isAtext(c) {
-				return false
-			}
+		case b >= 0x80:
+			t[c] = classLocal | classDomain | classHigh
+		case b >= 'a' && b <= 'z':
+			t[c] = classLocal | classDomain
+		case b >= 'A' && b <= 'Z':
+			t[c] = classLocal | classDomain | classUpper
+		case b >= '0' && b <= '9':
+			t[c] = classLocal | classDomain | classDigit
+		case b == '-':
+			t[c] = classLocal | classDomain
+		case isAtext(b):
+			t[c] = classLocal
 		}
 	}
-	return true
+	return t
+}()
+
+// validLocal checks a local part; high reports a non-ASCII byte.
+func validLocal(l string) (ok, high bool) {
+	if l == "" || len(l) > 64 || l[0] == '.' || l[len(l)-1] == '.' {
+		return false, false
+	}
+	var all uint8
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		cl := emailClass[c]
+		all |= cl
+		if cl&classLocal != 0 {
+			continue
+		}
+		if c != '.' || l[i-1] == '.' {
+			return false, false
+		}
+	}
+	return true, all&classHigh != 0
 }
 
 func isAtext(c byte) bool {
@@ -123,40 +165,37 @@ func isAtext(c byte) bool {
 	return false
 }
 
-// validDomain checks the domain; upper reports an ASCII upper-case letter.
-func validDomain(d string) (ok, upper bool) {
+// validDomain checks the domain; upper reports an ASCII upper-case
+// letter, high a non-ASCII byte.
+func validDomain(d string) (ok, upper, high bool) {
 	if len(d) == 0 || len(d) > 253 {
-		return false, false
+		return false, false, false
 	}
+	var all uint8
 	labels := 0
 	lastDigits := true
-	for start := 0; start <= len(d); {
-		end := start
-		for end < len(d) && d[end] != '.' {
-			end++
+	start := 0
+	for i := 0; i <= len(d); i++ {
+		if i < len(d) && d[i] != '.' {
+			cl := emailClass[d[i]]
+			if cl&classDomain == 0 {
+				return false, false, false
+			}
+			all |= cl
+			continue
 		}
-		l := d[start:end]
+		l := d[start:i]
 		if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false, false
+			return false, false, false
 		}
 		lastDigits = true
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			switch {
-			case c >= '0' && c <= '9':
-			case c >= 'A' && c <= 'Z':
-				upper = true
-				lastDigits = false
-			case c >= 0x80, c >= 'a' && c <= 'z', c == '-':
-				lastDigits = false
-			default:
-				return false, false
-			}
+		for j := 0; j < len(l) && lastDigits; j++ {
+			lastDigits = emailClass[l[j]]&classDigit != 0
 		}
 		labels++
-		start = end + 1
+		start = i + 1
 	}
-	return labels >= 2 && !lastDigits, upper
+	return labels >= 2 && !lastDigits, all&classUpper != 0, all&classHigh != 0
 }
 
 // domainTypos maps misspelt domains seen in Swedish and Polish lists to the

@@ -81,3 +81,20 @@ func BenchmarkCheckEmail(b *testing.B) {
 		}
 	})
 }
+
+// FuzzEmail: whatever the hand check accepts, net/mail accepts too.
+func FuzzEmail(f *testing.F) {
+	for _, s := range []string{"anna@example.se", "a.b@c.d.e", "x@y", "å@ä.se", "a..b@c.se", "-@-.se", "a@b.c1", "0@\x80.A"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var a Arena
+		e := CheckEmail(s, &a)
+		if !e.Valid {
+			return
+		}
+		if _, err := mail.ParseAddress(e.Address); err != nil {
+			t.Fatalf("%q accepted as %q, net/mail: %v", s, e.Address, err)
+		}
+	})
+}

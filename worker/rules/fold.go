@@ -36,6 +36,18 @@ func buildFoldTable() [0x180]string {
 	return t
 }
 
+// foldASCII maps ASCII letters and digits to lower case, the rest to 0.
+var foldASCII = func() (t [128]byte) {
+	for c := byte('0'); c <= '9'; c++ {
+		t[c] = c
+	}
+	for c := byte('a'); c <= 'z'; c++ {
+		t[c] = c
+		t[c-'a'+'A'] = c
+	}
+	return t
+}()
+
 // appendFold appends s folded for matching: lower case, no diacritics,
 // letters and digits only; every run of other characters becomes one
 // space (none at either end) when keepSpace, and nothing otherwise.
@@ -48,12 +60,15 @@ func appendFold(dst []byte, s string, keepSpace bool) []byte {
 		var single byte
 		if c < 0x80 {
 			i++
-			switch {
-			case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-				single = c
-			case c >= 'A' && c <= 'Z':
-				single = c + 'a' - 'A'
+			single = foldASCII[c]
+			if single != 0 && !pendingSpace {
+				dst = append(dst, single) // the common case
+				continue
 			}
+		} else if c >= 0xC2 && c <= 0xC5 && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+			// U+0080-U+017F (Latin-1 and Latin Extended-A) in two bytes.
+			f = foldTable[(rune(c&0x1F)<<6|rune(s[i+1]&0x3F))%0x180]
+			i += 2
 		} else {
 			r, size := utf8.DecodeRuneInString(s[i:])
 			i += size

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"unicode"
 
@@ -166,7 +167,8 @@ func Primary(list []Phone) int {
 //     part holds at least 5 digits ("08/123 45 67" is one number);
 //   - an extension ("ext 12", "anknytning 12", "ankn. 12", "x 12", "wew. 12",
 //     "#12") is cut off: the main number is what is called;
-//   - a leading label ("Tel:", "Mobil", "Tfn.") is dropped;
+//   - a label before or after the number ("Tel:", "Mobil", "Tfn.",
+//     "(hem)", "(arb)") is dropped; a cell that is only a label is empty;
 //   - any other letter makes the number invalid (PhoneHasLetters): letters
 //     are never read as digits the way vanity numbers are.
 //
@@ -287,6 +289,9 @@ func countDigits(s string) int {
 func parseOnePhone(s, region string) Phone {
 	s, letters := stripPhoneWords(s)
 	var p Phone
+	if s == "" {
+		return p // only a label: as empty
+	}
 	if letters {
 		p.Reason = PhoneHasLetters
 		p.Fast = true
@@ -344,6 +349,15 @@ func stripPhoneWords(s string) (string, bool) {
 				if tail != "" && allDigits(trimSpace(tail)) {
 					return trimRightPunct(s[:first]), false
 				}
+			}
+		}
+	}
+	// A label after the number: "070-123 45 67 (mobil)", "08-12 34 56 hem".
+	if countDigits(s[:first]) >= 5 {
+		w := strings.TrimRight(s[first:], " )")
+		for _, l := range phoneLabels {
+			if equalFoldASCII(w, l) {
+				return trimRightPunct(s[:first]), false
 			}
 		}
 	}
@@ -447,9 +461,10 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 		p.Fast = true
 		return p, true
 	}
-	pot := t.stripNationalPrefix(national)
+	pot, potMask, potKnown := t.stripNationalPrefixMask(national)
 	switch t.testLength(len(pot)) {
 	case lenTooShort, lenLocalOnly, lenInvalid:
+		potKnown = false
 	default:
 		national = pot
 	}
@@ -465,7 +480,10 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	// The library keeps leading zeros of the national number ("Italian
 	// leading zero"), so its E.164 form is cc + national as is.
 	p.setE164(t.ccStr, national)
-	typ := t.numberType(national)
+	if !potKnown {
+		potMask = t.run(national)
+	}
+	typ := t.typeOf(potMask, len(national))
 	if typ != PhoneUnknown {
 		p.setType(typ)
 		return p, true
@@ -496,14 +514,22 @@ func (t *countryTable) invalidReason(nsn []byte) PhoneReason {
 // stripNationalPrefix mirrors maybeStripNationalPrefixAndCarrierCode for a
 // plain-digit national prefix without a transform rule.
 func (t *countryTable) stripNationalPrefix(num []byte) []byte {
+	out, _, _ := t.stripNationalPrefixMask(num)
+	return out
+}
+
+// stripNationalPrefixMask is stripNationalPrefix that also returns the
+// automaton's mask for the result when it computed it (known).
+func (t *countryTable) stripNationalPrefixMask(num []byte) (out []byte, mask uint16, known bool) {
 	if len(num) == 0 || t.nationalPx == "" || !hasPrefixBytes(num, t.nationalPx) {
-		return num
+		return num, 0, false
 	}
 	rest := num[len(t.nationalPx):]
-	if t.generalPattern(num) && !t.generalPattern(rest) {
-		return num
+	restMask := t.run(rest)
+	if t.generalPattern(num) && restMask&1 == 0 {
+		return num, 0, false
 	}
-	return rest
+	return rest, restMask, true
 }
 
 func hasPrefixBytes(b []byte, p string) bool {

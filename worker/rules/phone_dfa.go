@@ -250,9 +250,10 @@ func normSet(s []uint32) []uint32 {
 // run walks the automaton over s, which holds only ASCII digits, and returns
 // the accept mask of the state reached.
 func (t *countryTable) run(s []byte) uint16 {
-	st := int32(1)
+	next := t.next
+	st := uint32(1)
 	for _, c := range s {
-		st = t.next[st][c-'0']
+		st = uint32(next[st][(c-'0')%10])
 		if st == 0 {
 			return 0
 		}
@@ -272,9 +273,12 @@ func (t *countryTable) numberType(nsn []byte) PhoneType {
 	if len(nsn) > maxNSN {
 		return PhoneUnknown
 	}
-	mask := t.run(nsn)
-	n := len(nsn)
-	if !t.matches(descGeneral, mask, n) {
+	return t.typeOf(t.run(nsn), len(nsn))
+}
+
+// typeOf classifies a number of length n whose automaton mask is mask.
+func (t *countryTable) typeOf(mask uint16, n int) PhoneType {
+	if n > maxNSN || !t.matches(descGeneral, mask, n) {
 		return PhoneUnknown
 	}
 	for d := descPremium; d <= descVoicemail; d++ {

@@ -35,6 +35,12 @@ func TestParsePhone(t *testing.T) {
 		{"anknytning", "08-123 456 78 anknytning 234", "SE", "+46812345678", PhoneFixedLine, true, PhoneOK},
 		{"ankn.", "08-123 456 78 ankn. 234", "SE", "+46812345678", PhoneFixedLine, true, PhoneOK},
 		{"label", "Tel: 070-123 45 67", "SE", "+46701234567", PhoneMobile, true, PhoneOK},
+		{"label after", "070-123 45 67 (mobil)", "SE", "+46701234567", PhoneMobile, true, PhoneOK},
+		{"label after bare", "08-123 456 78 hem", "SE", "+46812345678", PhoneFixedLine, true, PhoneOK},
+		{"label only", "Tel:", "SE", "", PhoneUnknown, false, PhoneOK},
+		{"x extension", "070-123 45 67 x 12", "SE", "+46701234567", PhoneMobile, true, PhoneOK},
+		{"hash extension", "070-123 45 67 #12", "SE", "+46701234567", PhoneMobile, true, PhoneOK},
+		{"trunk in parens after 0046", "0046 (0)8-123 456 78", "SE", "+46812345678", PhoneFixedLine, true, PhoneOK},
 		{"letters", "070-123 45 6A", "SE", "", PhoneUnknown, false, PhoneHasLetters},
 		{"vanity", "0771-FLOWERS", "SE", "", PhoneUnknown, false, PhoneHasLetters},
 		{"word", "saknas", "SE", "", PhoneUnknown, false, PhoneHasLetters},
@@ -209,7 +215,7 @@ func TestFastPathEqualsLibrary(t *testing.T) {
 		t.Fatal("fast path tables could not be built from the library metadata")
 	}
 	n := 120000
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		n = 10000
 	}
 	r := rand.New(rand.NewPCG(1, 2))
@@ -251,7 +257,7 @@ func TestFastPathAllMobiles(t *testing.T) {
 		func(n string) string { return "+46 (0)" + n[:2] + "-" + n[2:] },
 	}
 	step := 9973
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		step = 99991
 	}
 	for _, pre := range []string{"70", "71", "72", "73", "74", "75", "76", "77", "78", "79"} {

@@ -78,11 +78,10 @@ func (id *Identity) AppendBirthDate(dst []byte) []byte {
 	if !id.Valid {
 		return dst
 	}
-	y := id.Birth.Year
-	dst = append(dst, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
-		byte('0'+id.Birth.Month/10), byte('0'+id.Birth.Month%10), '-',
-		byte('0'+id.Birth.Day/10), byte('0'+id.Birth.Day%10))
-	return dst
+	y, m, d := id.Birth.Year, id.Birth.Month, id.Birth.Day
+	hi, lo := y/100, y%100
+	return append(dst, twoDigits[hi*2], twoDigits[hi*2+1], twoDigits[lo*2], twoDigits[lo*2+1], '-',
+		twoDigits[m*2], twoDigits[m*2+1], '-', twoDigits[d*2], twoDigits[d*2+1])
 }
 
 // ParseIdentity reads an identity-number cell: eleven digits with nothing
@@ -93,7 +92,7 @@ func ParseIdentity(raw string, asOf Date) Identity {
 	if len(s) == 11 && allDigits(s) {
 		return ParsePESEL(s, asOf)
 	}
-	return ParsePersonnummer(s, asOf)
+	return parsePersonnummer(s, asOf)
 }
 
 // ParsePersonnummer parses a Swedish personnummer or samordningsnummer in
@@ -108,8 +107,12 @@ func ParseIdentity(raw string, asOf Date) Identity {
 // birth date after asOf is a date error. A day of 61-91 marks a
 // samordningsnummer (day + 60). The 9th digit is odd for men.
 func ParsePersonnummer(raw string, asOf Date) Identity {
+	return parsePersonnummer(trimSpace(raw), asOf)
+}
+
+// parsePersonnummer parses a trimmed personnummer.
+func parsePersonnummer(s string, asOf Date) Identity {
 	var id Identity
-	s := trimSpace(raw)
 	if s == "" {
 		id.Reason = IDMissing
 		return id
@@ -191,19 +194,20 @@ func ParsePersonnummer(raw string, asOf Date) Identity {
 
 // luhn checks the check digit of YYMMDDNNNC.
 func luhn(b []byte) bool {
-	sum := 0
-	for i := 0; i < 9; i++ {
-		v := int(b[i] - '0')
-		if i%2 == 0 {
-			v *= 2
-			if v > 9 {
-				v -= 9
-			}
-		}
-		sum += v
-	}
+	_ = b[9]
+	sum := luhnDouble[(b[0]-'0')&15] + int(b[1]-'0') + luhnDouble[(b[2]-'0')&15] + int(b[3]-'0') +
+		luhnDouble[(b[4]-'0')&15] + int(b[5]-'0') + luhnDouble[(b[6]-'0')&15] + int(b[7]-'0') +
+		luhnDouble[(b[8]-'0')&15]
 	return (10-sum%10)%10 == int(b[9]-'0')
 }
+
+// twoDigits holds "00" to "99".
+const twoDigits = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
+
+// luhnDouble is the digit sum of twice a digit.
+var luhnDouble = [16]int{0, 2, 4, 6, 8, 1, 3, 5, 7, 9}
 
 func daysIn(year, month int) int {
 	switch month {

@@ -225,7 +225,8 @@ func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
 			return p
 		}
 		code = v
-		canon = [6]byte{byte('0' + v/10000), byte('0' + v/1000%10), byte('0' + v/100%10), ' ', byte('0' + v/10%10), byte('0' + v%10)}
+		d := digitsOf(s)
+		canon = [6]byte{d[0], d[1], d[2], ' ', d[3], d[4]}
 	case "PL":
 		s = trimCountryPrefix(s, "pl", "")
 		v, ok := fiveDigits(s)
@@ -234,7 +235,8 @@ func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
 			return p
 		}
 		code = v
-		canon = [6]byte{byte('0' + v/10000), byte('0' + v/1000%10), '-', byte('0' + v/100%10), byte('0' + v/10%10), byte('0' + v%10)}
+		d := digitsOf(s)
+		canon = [6]byte{d[0], d[1], '-', d[2], d[3], d[4]}
 	default:
 		p.Code = s
 		return p
@@ -285,6 +287,18 @@ func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
 	}
 	p.Reason = PostalCityMismatch
 	return p
+}
+
+// digitsOf returns the five digits of a code fiveDigits accepted.
+func digitsOf(s string) (d [5]byte) {
+	n := 0
+	for i := 0; i < len(s) && n < 5; i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			d[n] = s[i]
+			n++
+		}
+	}
+	return d
 }
 
 // sePostalShape: "12345", "123 45", "123-45".

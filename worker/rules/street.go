@@ -33,8 +33,8 @@ type Street struct {
 //   - Anything after the number that is not a letter or an apartment is
 //     kept at the end of Street ("3 tr").
 func ParseStreet(raw string, a *Arena) Street {
-	if name, number, ok := simpleStreet(raw); ok {
-		return Street{Street: raw, Name: name, Number: number}
+	if name, number, apt, ok := simpleStreet(raw); ok {
+		return Street{Street: raw, Name: name, Number: number, Apartment: apt}
 	}
 	return slowStreet(raw, a)
 }
@@ -168,41 +168,50 @@ func slowStreet(raw string, a *Arena) Street {
 	return st
 }
 
-// simpleStreet recognises the common "Storgatan 12": words of letters
-// separated by single spaces, then one space and digits, nothing to expand
-// (the last word ends in none of the letters an abbreviation ends in), no
-// c/o, no Polish prefix. The general parse gives the same result.
-func simpleStreet(s string) (name, number string, ok bool) {
+// simpleStreet recognises the common "Storgatan 12" and "Storgatan 12 lgh
+// 1102": words of letters separated by single spaces, one space, digits,
+// and optionally " lgh " and digits; nothing to expand (the last word ends
+// in none of the letters an abbreviation ends in), no c/o, no Polish
+// prefix. The general parse gives the same result (FuzzStreet).
+func simpleStreet(s string) (name, number, apartment string, ok bool) {
+	if i := strings.Index(s, " lgh "); i > 0 && allDigits(s[i+5:]) {
+		apartment = s[i+5:]
+		s = s[:i]
+	}
 	sp := strings.LastIndexByte(s, ' ')
 	if sp <= 0 || sp == len(s)-1 || !allDigits(s[sp+1:]) {
-		return "", "", false
+		return "", "", "", false
 	}
 	name = s[:sp]
 	switch name[len(name)-1] {
 	case '.', 't', 'T', 'g', 'G', 'e', 'E', ' ':
-		return "", "", false
+		return "", "", "", false
 	}
-	if !isASCIILetter(name[0]) || equalFoldASCII(name, "ul") {
-		return "", "", false
+	if c := name[0]; !isASCIILetter(c) && c < 0xC3 || equalFoldASCII(name, "ul") {
+		return "", "", "", false // not a letter, or a no-break space (0xC2 0xA0) to trim
 	}
 	if len(name) >= 3 && (equalFoldASCII(name[:3], "ul ") || equalFoldASCII(name[:3], "ul.") || equalFoldASCII(name[:3], "c/o")) {
-		return "", "", false
+		return "", "", "", false
 	}
 	words := 1
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		switch {
-		case c >= 0x80, isASCIILetter(c):
+		case c >= 0x80:
+			if c == 0xC2 && i+1 < len(name) && name[i+1] == 0xA0 {
+				return "", "", "", false
+			}
+		case isASCIILetter(c):
 		case c == ' ':
 			words++
 			if i == 0 || name[i-1] == ' ' || words > 16 {
-				return "", "", false
+				return "", "", "", false
 			}
 		default:
-			return "", "", false
+			return "", "", "", false
 		}
 	}
-	return name, s[sp+1:], true
+	return name, s[sp+1:], apartment, true
 }
 
 func upperLetter(s string) string {

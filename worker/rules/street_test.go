@@ -38,8 +38,8 @@ func TestParseStreet(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var a Arena
 			got := ParseStreet(tc.in, &a)
-			if name, number, ok := simpleStreet(tc.in); ok && (name != tc.want.Name || number != tc.want.Number || tc.in != tc.want.Street) {
-				t.Errorf("simpleStreet(%q) = %q %q, but the parse gives %+v", tc.in, name, number, tc.want)
+			if name, number, apt, ok := simpleStreet(tc.in); ok && (name != tc.want.Name || number != tc.want.Number || apt != tc.want.Apartment || tc.in != tc.want.Street) {
+				t.Errorf("simpleStreet(%q) = %q %q %q, but the parse gives %+v", tc.in, name, number, apt, tc.want)
 			}
 			if got != tc.want {
 				t.Errorf("ParseStreet(%q)\n got %+v\nwant %+v", tc.in, got, tc.want)
@@ -51,19 +51,19 @@ func TestParseStreet(t *testing.T) {
 // FuzzStreet checks that the shortcut for simple streets gives what the
 // general parse gives.
 func FuzzStreet(f *testing.F) {
-	for _, s := range []string{"Storgatan 12", "Lilla Nygatan 3", "Åsgatan 1", "Storg. 5", "A B", "ul Długa 5", "x  y 1", "ul 0",
+	for _, s := range []string{"Storgatan 12", "Lilla Nygatan 3", "Åsgatan 1", "Storg. 5", "A B", "ul Długa 5", "x  y 1", "ul 0", "Åsgatan 3 lgh 1102", "Östra Hamngatan 1", "\u00a0A 1", "A 1 lgh 2 lgh 3",
 		"A A A A A A A A A A A A A A A A A A A A A A A A 0"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		name, number, ok := simpleStreet(s)
+		name, number, apt, ok := simpleStreet(s)
 		if !ok {
 			return
 		}
 		var a Arena
 		st := slowStreet(s, &a)
-		if st.Name != name || st.Number != number || st.Street != s || st.Letter != "" || st.Apartment != "" || st.CO != "" {
-			t.Fatalf("%q: shortcut %q %q, parse %+v", s, name, number, st)
+		if st.Name != name || st.Number != number || st.Street != s || st.Letter != "" || st.Apartment != apt || st.CO != "" {
+			t.Fatalf("%q: shortcut %q %q %q, parse %+v", s, name, number, apt, st)
 		}
 	})
 }

@@ -50,7 +50,7 @@ func (a *Arena) Commit(b []byte) string {
 func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
 func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+	return c <= ' ' && (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
 }
 
 // trimSpace trims ASCII white space and no-break spaces (U+00A0).
