@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf8"
 )
@@ -97,7 +98,11 @@ func CheckEmail(raw string, a *Arena) Email {
 		"live.se", "icloud.com", "telia.com", "bredband.net", "comhem.se", "wp.pl", "onet.pl", "interia.pl", "o2.pl":
 		return e // the big domains, spelt right
 	}
-	if fix, ok := domainTypos[string(d)]; ok {
+	fix, ok := domainTypos[string(d)]
+	if !ok {
+		fix, ok = nearBigDomain(d)
+	}
+	if ok {
 		e.Reason = EmailDomainTypo
 		b := a.Reserve(at + 1 + len(fix))
 		b = append(b, s[:at+1]...)
@@ -196,6 +201,65 @@ func validDomain(d string) (ok, upper, high bool) {
 		start = i + 1
 	}
 	return labels >= 2 && !lastDigits, all&classUpper != 0, all&classHigh != 0
+}
+
+// bigLabels are the second-level labels of the big mail domains, long
+// enough that one slip cannot make another real provider's name.
+var bigLabels = []struct {
+	label string
+	tlds  []string
+}{
+	{"gmail", []string{"com"}}, {"hotmail", []string{"com", "se"}}, {"outlook", []string{"com", "se"}},
+	{"icloud", []string{"com"}}, {"comhem", []string{"se"}}, {"bredband", []string{"net"}},
+	{"yahoo", []string{"com", "se"}}, {"telia", []string{"com"}}, {"interia", []string{"pl"}},
+}
+
+// nearBigDomain catches misspellings the list does not hold: the label one
+// edit (insert, delete, substitute or swap two letters) from a big
+// provider's, with the same top-level domain ("outllook.com",
+// "comhme.se"). Only a short loop over a few labels, and only for domains
+// that are neither big nor listed.
+func nearBigDomain(d []byte) (string, bool) {
+	dot := bytes.LastIndexByte(d, '.')
+	if dot <= 0 {
+		return "", false
+	}
+	label, tld := d[:dot], d[dot+1:]
+	for _, b := range bigLabels {
+		for _, t := range b.tlds {
+			if string(tld) == t && string(label) != b.label && oneEdit(label, b.label) {
+				return b.label + "." + t, true
+			}
+		}
+	}
+	return "", false
+}
+
+// oneEdit reports whether a is one insertion, deletion, substitution or
+// adjacent transposition away from b.
+func oneEdit(a []byte, b string) bool {
+	la, lb := len(a), len(b)
+	if la-lb > 1 || lb-la > 1 {
+		return false
+	}
+	i := 0
+	for i < la && i < lb && a[i] == b[i] {
+		i++
+	}
+	switch {
+	case la == lb:
+		if i == la {
+			return false // equal
+		}
+		if string(a[i+1:]) == b[i+1:] {
+			return true // substitution
+		}
+		return i+1 < la && a[i] == b[i+1] && a[i+1] == b[i] && string(a[i+2:]) == b[i+2:] // swap
+	case la == lb+1:
+		return string(a[i+1:]) == b[i:] // a has one extra byte
+	default:
+		return string(a[i:]) == b[i+1:] // a lacks one byte
+	}
 }
 
 // domainTypos maps misspelt domains seen in Swedish and Polish lists to the

@@ -98,3 +98,25 @@ func FuzzEmail(f *testing.F) {
 		}
 	})
 }
+
+func TestNearBigDomain(t *testing.T) {
+	cases := []struct {
+		domain, want string
+	}{
+		{"outllook.com", "outlook.com"}, // insertion
+		{"comhme.se", "comhem.se"},      // swap
+		{"gmaik.com", "gmail.com"},      // substitution
+		{"hotmal.se", "hotmail.se"},     // deletion
+		{"gmail.com", ""},               // right already
+		{"hotmail.de", ""},              // another country's real domain: not ours to correct
+		{"gmx.com", ""},                 // a real provider, two edits away
+		{"tele2.se", ""},
+		{"company.se", ""},
+	}
+	for _, c := range cases {
+		got, ok := nearBigDomain([]byte(c.domain))
+		if got != c.want || ok != (c.want != "") {
+			t.Errorf("%s: got %q %v, want %q", c.domain, got, ok, c.want)
+		}
+	}
+}
