@@ -143,13 +143,13 @@ func runForgetAdd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // writeForgetFile writes entries to a new file of the forget folder,
 // named with today's date (the register version) and a unique suffix.
-func writeForgetFile(ctx context.Context, st *infra.LocalStore, es []registers.ForgetEntry) (string, error) {
+func writeForgetFile(ctx context.Context, st infra.Store, es []registers.ForgetEntry) (string, error) {
 	now := time.Now().UTC()
 	key := registers.ForgetName + "/forget-" + now.Format(time.DateOnly) + "-" + strconv.FormatInt(now.UnixNano(), 36) + ".csv"
 	return key, writeForgetKey(ctx, st, key, es)
 }
 
-func writeForgetKey(ctx context.Context, st *infra.LocalStore, key string, es []registers.ForgetEntry) error {
+func writeForgetKey(ctx context.Context, st infra.Store, key string, es []registers.ForgetEntry) error {
 	w, err := st.Create(ctx, key)
 	if err != nil {
 		return err

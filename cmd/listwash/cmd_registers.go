@@ -118,20 +118,19 @@ func dash(s string) string {
 
 func mib(n int64) string { return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB" }
 
-// openRegisters opens a local registers folder; write also allows writes.
-func openRegisters(dir string, write bool) (*infra.LocalStore, error) {
+// openRegisters opens a registers folder: a path or s3://bucket/prefix. A
+// local folder must exist unless write is set.
+func openRegisters(dir string, write bool) (infra.Store, error) {
 	if dir == "" {
 		return nil, fmt.Errorf("--registers is required: %w", errUsage)
 	}
-	if strings.Contains(dir, "://") && !strings.HasPrefix(dir, "file://") {
-		return nil, fmt.Errorf("registers: only local folders are supported by this command yet")
+	ctx := context.Background()
+	if !write {
+		if _, err := infra.OpenReader(ctx, dir, infra.S3ConfigFromEnv()); err != nil {
+			return nil, fmt.Errorf("--registers: %w", err)
+		}
 	}
-	dir = strings.TrimPrefix(dir, "file://")
-	st, err := infra.NewLocalReader(dir)
-	if err != nil || !write {
-		return st, err
-	}
-	return infra.NewLocalStore(dir)
+	return infra.OpenStore(ctx, dir, infra.S3ConfigFromEnv())
 }
 
 // registerLoadOptions are the normalisers registers are loaded with (the

@@ -52,6 +52,19 @@ func TestWashAgainstS3(t *testing.T) {
 		return err
 	})
 
+	// Snapshots are built in the bucket, and the wash loads NIX from one.
+	if code, _, stderr := runCLI(t, "registers", "build", "--registers", "s3://"+env.Bucket+"/registers"); code != 0 {
+		t.Fatalf("registers build on S3: exit %d: %s", code, stderr)
+	}
+	snaps, err := bucket.ListKeys(ctx, "registers/nix/_snapshot/")
+	if err != nil || len(snaps) != 1 {
+		t.Fatalf("snapshots in the bucket: %v %v", snaps, err)
+	}
+	code, info, stderr := runCLI(t, "registers", "info", "--registers", "s3://"+env.Bucket+"/registers")
+	if code != 0 || !strings.Contains(info, "nix") {
+		t.Fatalf("registers info on S3: exit %d: %s %s", code, info, stderr)
+	}
+
 	out := "s3://" + env.Bucket + "/washed/exempel/run1"
 	code, stdout, stderr := runCLI(t, "wash", "--in", "s3://"+env.Bucket+"/inbox/exempel/delivery.csv",
 		"--registers", "s3://"+env.Bucket+"/registers", "--out", out,
