@@ -141,11 +141,24 @@ func TestWashMatchesGroundTruth(t *testing.T) {
 	if testing.Short() {
 		rows = 4000
 	}
+	t.Run("windows-1252 semicolon swedish headers", func(t *testing.T) {
+		cfg := gen.DefaultConfig()
+		cfg.Rows, cfg.Seed = rows, 42
+		cfg.Encoding, cfg.CRLF, cfg.DefectRate = "windows-1252", true, 0.05
+		checkAgainstTruth(t, cfg)
+	})
+	t.Run("utf-8 comma english headers shuffled", func(t *testing.T) {
+		cfg := gen.DefaultConfig()
+		cfg.Rows, cfg.Seed = rows/2, 7
+		cfg.Encoding, cfg.Delimiter, cfg.Headers, cfg.ShuffleColumns, cfg.DefectRate = "utf-8", ',', "en", true, 0.05
+		checkAgainstTruth(t, cfg)
+	})
+}
+
+func checkAgainstTruth(t *testing.T, cfg gen.Config) {
 	dir := t.TempDir()
 	asOf := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	cfg := gen.DefaultConfig()
-	cfg.Rows, cfg.Seed, cfg.AsOf, cfg.Company = rows, 42, asOf, "Acme AB"
-	cfg.Encoding, cfg.CRLF, cfg.DefectRate = "windows-1252", true, 0.05
+	cfg.AsOf, cfg.Company = asOf, "Acme AB"
 	if _, err := gen.Generate(context.Background(), cfg, dir); err != nil {
 		t.Fatal(err)
 	}
