@@ -133,6 +133,11 @@ func MapHeader(header []string, p *Profile) Mapping {
 			fromProfile[i] = true
 			if f, ok := ParseField(v); ok {
 				m.Columns[i] = f
+			} else if v == "-" {
+				if m.Ignored == nil {
+					m.Ignored = make([]bool, len(header))
+				}
+				m.Ignored[i] = true
 			}
 		}
 	}

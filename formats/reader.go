@@ -37,14 +37,20 @@ type Info struct {
 type Mapping struct {
 	Columns []Field  // one per header column; FieldNone for unmapped
 	Names   []string // header names as written, same length as Columns
+	// Ignored marks columns a profile drops on purpose ("-"): data
+	// minimisation, so they are neither carried nor reported. nil: none.
+	Ignored []bool
 }
+
+// IsIgnored reports whether column i is dropped on purpose.
+func (m Mapping) IsIgnored(i int) bool { return i < len(m.Ignored) && m.Ignored[i] }
 
 // Unmapped lists the header names that map to no canonical field. Their
 // values are carried through in Row.Extra.
 func (m Mapping) Unmapped() []string {
 	var out []string
 	for i, f := range m.Columns {
-		if f == FieldNone {
+		if f == FieldNone && !m.IsIgnored(i) {
 			out = append(out, m.Names[i])
 		}
 	}

@@ -11,15 +11,17 @@ import (
 // mapped cell copied into its raw field. It validates nothing; later stages
 // normalise the raw values.
 type parseStage struct {
-	env   Env
-	cols  []formats.Field
-	extra []string // "header=" prefix per unmapped column, "" for mapped ones
+	env    Env
+	cols   []formats.Field
+	extra  []string // "header=" prefix per unmapped column, "" for mapped ones
+	ignore []bool   // columns a profile drops on purpose
 }
 
 // NewParseStage returns the first stage of every wash.
 func NewParseStage(env Env, m formats.Mapping) Stage {
-	p := &parseStage{env: env, cols: m.Columns, extra: make([]string, len(m.Columns))}
+	p := &parseStage{env: env, cols: m.Columns, extra: make([]string, len(m.Columns)), ignore: make([]bool, len(m.Columns))}
 	for i, f := range m.Columns {
+		p.ignore[i] = m.IsIgnored(i)
 		if f == formats.FieldNone || f == formats.FieldConsentCompany || f == formats.FieldConsentDate {
 			name := m.Names[i]
 			if name == "" {
@@ -62,7 +64,7 @@ func (p *parseStage) parse(rec *formats.Record, row *formats.Row) {
 			}
 			continue
 		}
-		if v == "" {
+		if v == "" || p.ignore[i] {
 			continue
 		}
 		switch p.cols[i] {

@@ -142,3 +142,29 @@ func TestWashRefusesCommittedOutput(t *testing.T) {
 		t.Fatalf("forced run: %s", stderr)
 	}
 }
+
+// A supplier profile maps headers no synonym knows and sets the default
+// country: Polish mobiles written without +48 become valid numbers.
+func TestWashWithProfile(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "d.csv", []byte("Kol1|Kol2|Kol3|Kol4\nJan|Nowak|512 345 678|x\nAnna|Kowalska|600-700-800|y\n"))
+	prof := writeFile(t, dir, "p.yaml", []byte("name: pl-vendor\ndelimiter: \"|\"\ndefault_country: pl\ncolumns:\n  Kol1: first_name\n  Kol2: last_name\n  Kol3: mobile\n  Kol4: \"-\"\n"))
+	code, stdout, stderr := runCLI(t, "wash", "--in", in, "--out", filepath.Join(dir, "o"), "--profile", prof, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var sc worker.Scorecard
+	if err := json.Unmarshal([]byte(stdout), &sc); err != nil {
+		t.Fatal(err)
+	}
+	if sc.Counts.Rows != 2 || sc.Counts.NoValidPhoneRows != 0 || sc.Counts.InvalidPhoneRows != 0 {
+		t.Fatalf("counts %+v: both Polish mobiles should be valid", sc.Counts)
+	}
+	if len(sc.UnmappedColumns) != 0 {
+		t.Fatalf("unmapped %v: the profile ignores Kol4 explicitly", sc.UnmappedColumns)
+	}
+	code, _, stderr = runCLI(t, "wash", "--in", in, "--out", filepath.Join(dir, "o2"), "--profile", writeFile(t, dir, "bad.yaml", []byte("columns:\n  Kol1: shoe_size\n")))
+	if code != 1 || !strings.Contains(stderr, "--profile") || !strings.Contains(stderr, "shoe_size") {
+		t.Fatalf("bad profile: exit %d %q", code, stderr)
+	}
+}
