@@ -85,8 +85,8 @@ func (e *handlerEnv) put(t *testing.T, supplier, name string, data []byte) jobs.
 	key := supplier + "/" + name
 	store := "file://" + filepath.Join(e.root, "inbox")
 	return jobs.WashFile{RunID: RunID(store, key, info.ETag), Supplier: supplier,
-		Input:  jobs.Ref{Store: store, Key: key, Version: info.ETag, Size: info.Size},
-		Output: "file://" + filepath.Join(e.root, "washed"),
+		Input:   jobs.Ref{Store: store, Key: key, Version: info.ETag, Size: info.Size},
+		Output:  "file://" + filepath.Join(e.root, "washed"),
 		Options: jobs.Options{Mode: jobs.ModeMark, Company: "Acme AB", AsOf: "2026-11-01"}}
 }
 
