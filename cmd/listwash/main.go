@@ -26,6 +26,8 @@ func commands() []command {
 		{"wash", "wash one supplier file into marked Parquet rows and a scorecard", runWash},
 		{"registers", "build register snapshots (build) or show register versions (info)", runRegisters},
 		{"forget", "add people to the forget list as keyed hashes (add), rehash under a new key (rotate)", runForget},
+		{"worker", "run wash tasks from the queue (Asynq), with /metrics and /healthz", runWorker},
+		{"watch", "enqueue washes for files landing in the inbox: S3 event webhook and periodic sweep", runWatch},
 		{"gen", "generate a synthetic delivery with registers and ground truth", runGen},
 		{"version", "print the version", runVersion},
 	}
