@@ -28,6 +28,7 @@ func commands() []command {
 		{"forget", "add people to the forget list as keyed hashes (add), rehash under a new key (rotate)", runForget},
 		{"worker", "run wash tasks from the queue (Asynq), with /metrics and /healthz", runWorker},
 		{"watch", "enqueue washes for files landing in the inbox: S3 event webhook and periodic sweep", runWatch},
+		{"serve", "serve the queue web UI (asynqmon) for operators", runServe},
 		{"gen", "generate a synthetic delivery with registers and ground truth", runGen},
 		{"version", "print the version", runVersion},
 	}
