@@ -59,6 +59,11 @@ type TriggerConfig struct {
 	Ledger LedgerStore
 	Washed Source // the store at Output
 	List   ListFunc
+	// Exists, if set, checks an event's key: AWS URL-encodes keys in
+	// events ("a+b" is "a b"), some servers send them raw; when the
+	// decoded key does not exist but the raw one does, the raw one is
+	// used. nil: the decoded key is trusted.
+	Exists func(ctx context.Context, key string) (bool, error)
 	Logger *slog.Logger // nil: discard
 	Now    func() time.Time
 }
@@ -182,6 +187,7 @@ var ErrBadEvent = errors.New("not an S3 event notification")
 type EventObject struct {
 	EventName string
 	Bucket    string
+	RawKey    string // the key as sent, before URL-decoding
 	InboxObject
 }
 
@@ -197,12 +203,12 @@ func ParseS3Event(data []byte) ([]EventObject, error) {
 		return nil, nil
 	}
 	out := make([]EventObject, 0, len(ev.Records))
-	for i, r := range ev.Records {
+	for _, r := range ev.Records {
 		key, err := url.QueryUnescape(r.S3.Object.Key)
 		if err != nil {
-			return nil, fmt.Errorf("%w: record %d: key is not URL-encoded", ErrBadEvent, i)
+			key = r.S3.Object.Key // a server that sends keys raw
 		}
-		out = append(out, EventObject{EventName: r.EventName, Bucket: r.S3.Bucket.Name,
+		out = append(out, EventObject{EventName: r.EventName, Bucket: r.S3.Bucket.Name, RawKey: r.S3.Object.Key,
 			InboxObject: InboxObject{Key: key, ETag: normaliseVersion(r.S3.Object.ETag), Size: r.S3.Object.Size}})
 	}
 	return out, nil
@@ -211,7 +217,7 @@ func ParseS3Event(data []byte) ([]EventObject, error) {
 // HandleEvents enqueues a wash for every object creation in an event
 // notification. Other events, other buckets and keys outside the inbox
 // are ignored; duplicates are success.
-func (t *Trigger) HandleEvents(data []byte) (TriggerStats, error) {
+func (t *Trigger) HandleEvents(ctx context.Context, data []byte) (TriggerStats, error) {
 	var st TriggerStats
 	objs, err := ParseS3Event(data)
 	if err != nil {
@@ -228,6 +234,15 @@ func (t *Trigger) HandleEvents(data []byte) (TriggerStats, error) {
 			t.log.Info("event without an ETag ignored; the sweep will find the object", "key", o.Key)
 			st.Ignored++
 			continue
+		}
+		if t.cfg.Exists != nil && o.RawKey != o.Key {
+			ok, err := t.cfg.Exists(ctx, o.Key)
+			if err != nil {
+				return st, fmt.Errorf("check event key: %w", err)
+			}
+			if !ok {
+				o.Key = o.RawKey
+			}
 		}
 		if err := t.enqueue(o.InboxObject, &st); err != nil {
 			return st, err
@@ -250,7 +265,7 @@ func (t *Trigger) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "body too large or unreadable", http.StatusBadRequest)
 		return
 	}
-	st, err := t.HandleEvents(data)
+	st, err := t.HandleEvents(r.Context(), data)
 	switch {
 	case errors.Is(err, ErrBadEvent):
 		http.Error(w, err.Error(), http.StatusBadRequest)

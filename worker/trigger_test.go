@@ -38,7 +38,7 @@ func TestParseS3Event(t *testing.T) {
 		{"percent escapes", event("ObjectCreated:Put", "b", "inbox/acme/%C3%A5r+2025%2B.csv", "abc"), "inbox/acme/år 2025+.csv", false, false},
 		{"test event", `{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2025-01-01T00:00:00Z","Bucket":"b"}`, "", false, true},
 		{"not json", `{"Records":`, "", true, false},
-		{"bad escape", event("ObjectCreated:Put", "b", "inbox/%zz", "abc"), "", true, false},
+		{"raw key with a bad escape", event("ObjectCreated:Put", "b", "inbox/acme/100%.csv", "abc"), "inbox/acme/100%.csv", false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -195,5 +195,35 @@ func TestTriggerSweep(t *testing.T) {
 	tasks, _ := insp.ListPendingTasks(jobs.QueueDefault)
 	if len(tasks) != 1 {
 		t.Fatalf("%d tasks, want 1", len(tasks))
+	}
+}
+
+// TestTriggerRawEventKeys: a server that sends keys raw ("a+b.csv" is a
+// real plus) is recognised by checking which key exists.
+func TestTriggerRawEventKeys(t *testing.T) {
+	tests := []struct {
+		name     string
+		existing string
+		sent     string
+		want     string
+	}{
+		{"encoded as AWS does", "inbox/acme/a b.csv", "inbox/acme/a+b.csv", "inbox/acme/a b.csv"},
+		{"raw plus", "inbox/acme/a+b.csv", "inbox/acme/a+b.csv", "inbox/acme/a+b.csv"},
+		{"raw percent", "inbox/acme/50%25.csv", "inbox/acme/50%25.csv", "inbox/acme/50%25.csv"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, insp, _ := newTestTrigger(t)
+			tr.cfg.Exists = func(_ context.Context, key string) (bool, error) { return key == tc.existing, nil }
+			st, err := tr.HandleEvents(context.Background(), []byte(event("ObjectCreated:Put", "b", tc.sent, "e1")))
+			if err != nil || st.Enqueued != 1 {
+				t.Fatalf("stats %+v, err %v", st, err)
+			}
+			tasks, _ := insp.ListPendingTasks(jobs.QueueDefault)
+			p, _ := jobs.ParseWashFile(tasks[0].Payload)
+			if p.Input.Key != tc.want {
+				t.Fatalf("key %q, want %q", p.Input.Key, tc.want)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -65,6 +66,13 @@ func newTrigger(ctx context.Context, cfg infra.Config, client worker.Enqueuer, l
 				}
 			}
 			return nil
+		},
+		Exists: func(ctx context.Context, key string) (bool, error) {
+			_, err := bucket.Stat(ctx, key)
+			if errors.Is(err, infra.ErrNotFound) {
+				return false, nil
+			}
+			return err == nil, err
 		},
 		Logger: logger,
 	})
