@@ -141,7 +141,7 @@ func (t *Trigger) payload(o InboxObject) (jobs.WashFile, error) {
 func (t *Trigger) enqueue(o InboxObject, st *TriggerStats) error {
 	p, err := t.payload(o)
 	if err != nil {
-		t.log.Info("object not washed", "key", o.Key, "why", err)
+		t.log.Debug("object not washed", "key", o.Key, "why", err)
 		st.Ignored++
 		return nil
 	}
