@@ -142,7 +142,7 @@ func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
 	retry, _ := asynq.GetRetryCount(ctx)
-	maxRetry, _ := asynq.GetMaxRetry(ctx)
+	maxRetry, lastKnown := asynq.GetMaxRetry(ctx)
 	r := &taskRun{h: h, p: p, attempt: h.cfg.NewAttempt(retry), started: time.Now().UTC(),
 		log: h.log.With("run_id", p.RunID, "supplier", p.Supplier), result: t.ResultWriter()}
 	r.log = r.log.With("attempt", r.attempt)
@@ -150,9 +150,11 @@ func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if h.cfg.Observer != nil && status != "" {
 		h.cfg.Observer.ObserveRun(status, r.rows, time.Since(r.started))
 	}
-	if err != nil && !errors.Is(err, asynq.SkipRetry) && retry >= maxRetry && maxRetry > 0 && ctx.Err() == nil {
+	if err != nil && !errors.Is(err, asynq.SkipRetry) && lastKnown && retry >= maxRetry && ctx.Err() == nil {
 		// The last try of an infrastructure failure: say so in the ledger.
-		r.recordFailed(context.WithoutCancel(ctx), fmt.Sprintf("gave up after %d attempts: %v", retry+1, err))
+		if werr := r.recordFailed(context.WithoutCancel(ctx), fmt.Sprintf("gave up after %d attempts: %v", retry+1, err)); werr != nil {
+			r.log.Error("failed run not recorded", "error", werr)
+		}
 	}
 	return err
 }

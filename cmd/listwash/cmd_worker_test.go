@@ -291,6 +291,28 @@ func TestRuntimeBadFileFailsOnce(t *testing.T) {
 	if m := s.manifests(t); len(m) != 0 {
 		t.Fatalf("a bad file has output: %v", m)
 	}
+
+	// An infrastructure failure on the last try (an output bucket that
+	// does not exist) is recorded too, once Asynq gives up.
+	key = "inbox/exempel/nowhere.csv"
+	data := demoBytes(t)
+	etag = s.put(t, key, data)
+	p := jobs.WashFile{RunID: worker.RunID(s.cfg.BucketURL(), key, etag), Supplier: "exempel",
+		Input:  jobs.Ref{Store: s.cfg.BucketURL(), Key: key, Version: etag, Size: int64(len(data))},
+		Output: "s3://no-such-bucket/washed", Options: jobs.Options{Mode: jobs.ModeMark, AsOf: "2026-11-01"}}
+	task, err := jobs.NewWashFileTask(p, asynq.MaxRetry(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := infra.NewQueueClient(s.cfg.RedisConfig())
+	defer client.Close()
+	if _, err := client.Enqueue(task); err != nil {
+		t.Fatal(err)
+	}
+	rec = s.waitFinal(t, p.RunID, 25*time.Second)
+	if rec.Status != worker.StatusFailed || !strings.Contains(rec.Reason, "gave up after 1 attempts") {
+		t.Fatalf("ledger %+v", rec)
+	}
 }
 
 // TestRuntimeRacingWorkersCommitOnce: two workers given the same run at
