@@ -369,3 +369,46 @@ func TestRuntimeRacingWorkersCommitOnce(t *testing.T) {
 		t.Fatalf("manifests %v", m)
 	}
 }
+
+// TestRuntimeCommands: a bad config stops each command at start with the
+// field named; a running worker and watch stop cleanly when signalled.
+func TestRuntimeCommands(t *testing.T) {
+	for _, cmd := range []string{"worker", "watch", "serve"} {
+		t.Run(cmd+" without bucket", func(t *testing.T) {
+			t.Setenv("LISTWASH_BUCKET", "")
+			t.Setenv("LISTWASH_CONFIG", "")
+			code, _, stderr := runCLI(t, cmd)
+			if code != 1 || !strings.Contains(stderr, "bucket: is required") {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+		})
+	}
+	redisAddr := testenv.Redis(t)
+	t.Setenv("LISTWASH_REDIS_URL", "redis://"+redisAddr+"/0")
+	t.Setenv("LISTWASH_BUCKET", "b-1")
+	t.Setenv("LISTWASH_S3_ENDPOINT", "http://127.0.0.1:1") // never reached: no tasks
+	t.Setenv("LISTWASH_METRICS_ADDR", "127.0.0.1:0")
+	t.Setenv("LISTWASH_WATCH_ADDR", "127.0.0.1:0")
+	t.Setenv("LISTWASH_SWEEP_INTERVAL", "-1s")
+	for _, cmd := range []string{"worker", "watch"} {
+		t.Run(cmd+" stops on signal", func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			var stderr bytes.Buffer
+			done := make(chan int)
+			go func() { done <- run(ctx, []string{cmd}, io.Discard, &lockedWriter{w: &stderr}) }()
+			time.Sleep(500 * time.Millisecond)
+			cancel()
+			select {
+			case code := <-done:
+				if code != 0 {
+					t.Fatalf("exit %d: %s", code, stderr.String())
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatal("did not stop within 15 s of the signal")
+			}
+			if !strings.Contains(stderr.String(), cmd+" started") || !strings.Contains(stderr.String(), cmd+" stopped") {
+				t.Fatalf("logs lack start/stop: %s", stderr.String())
+			}
+		})
+	}
+}
