@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/listwash/listwash/formats"
@@ -141,16 +142,39 @@ func LoadSetup(ctx context.Context, src registers.Source, opts registers.LoadOpt
 	if err != nil {
 		return nil, err
 	}
-	if rc != nil {
-		defer rc.Close()
-		dir, err := rules.LoadPostcodes(rc)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", PostcodesRegister, err)
-		}
-		s.Postcodes, s.PostcodesVersion = dir, version
+	if rc == nil {
+		return s, nil
 	}
+	defer rc.Close()
+	// A worker process loads each directory version once, like the
+	// registers: the cache key is the source and the version.
+	id := opts.SourceID
+	if u, ok := src.(interface{ URL() string }); ok && id == "" {
+		id = u.URL()
+	}
+	ck := id + "\x00" + version
+	if opts.Cache != nil && id != "" {
+		if dir, ok := postcodeCache.Load(ck); ok {
+			s.Postcodes, s.PostcodesVersion = dir.(*rules.PostcodeDir), version
+			return s, nil
+		}
+	}
+	dir, err := rules.LoadPostcodes(rc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", PostcodesRegister, err)
+	}
+	if opts.Cache != nil && id != "" {
+		postcodeCache.Store(ck, dir)
+	}
+	s.Postcodes, s.PostcodesVersion = dir, version
 	return s, nil
 }
+
+// postcodeCache holds postal code directories by source and version for
+// processes that share registers between runs (LoadOptions.Cache set).
+// Versions are dated and immutable, so entries never go stale; a new
+// version is a new key.
+var postcodeCache sync.Map
 
 func (rs *perRun) validUntil() string {
 	if rs.suppress == nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/listwash/listwash/formats"
 	"github.com/listwash/listwash/infra"
+	"github.com/listwash/listwash/worker/registers"
 )
 
 // lineReader is a minimal formats.Reader for runner tests: ';'-separated
@@ -379,5 +380,33 @@ func TestWashConcurrentAttemptsCommitOnce(t *testing.T) {
 	keys, _ := out.ListKeys(context.Background(), "")
 	if len(keys) != len(m.Files)+1 {
 		t.Fatalf("store holds %d objects, manifest lists %d (+1 manifest): the loser left files", len(keys), len(m.Files))
+	}
+}
+
+func TestLoadSetupSharesPostcodesBetweenRuns(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "postcodes"), 0o755)
+	os.WriteFile(filepath.Join(dir, "postcodes", "postcodes-2026-10-01.csv"), []byte("country,postal_code,place\nSE,111 22,Stockholm\n"), 0o644)
+	src, _ := infra.NewLocalReader(dir)
+	opts := RegisterOptions("SE")
+	opts.Cache = &registers.Cache{}
+	a, err := LoadSetup(context.Background(), src, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := LoadSetup(context.Background(), src, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Postcodes == nil || a.Postcodes != b.Postcodes || a.PostcodesVersion != "2026-10-01" {
+		t.Fatalf("postcodes %p %p version %q: want one shared directory", a.Postcodes, b.Postcodes, a.PostcodesVersion)
+	}
+	os.WriteFile(filepath.Join(dir, "postcodes", "postcodes-2026-11-01.csv"), []byte("country,postal_code,place\nSE,111 22,Stockholm\n"), 0o644)
+	c, err := LoadSetup(context.Background(), src, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Postcodes == a.Postcodes || c.PostcodesVersion != "2026-11-01" {
+		t.Fatal("a new directory version was not loaded")
 	}
 }
