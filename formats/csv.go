@@ -76,8 +76,8 @@ type pline struct {
 	text    []byte
 	num     int64
 	off     int64 // offset of the line's first byte in the decoded source
-	mixed   bool // invalid UTF-8 decoded as Windows-1252
-	tooLong bool // longer than MaxRecordBytes; text holds a prefix
+	mixed   bool  // invalid UTF-8 decoded as Windows-1252
+	tooLong bool  // longer than MaxRecordBytes; text holds a prefix
 }
 
 func openCSV(in *inputState) (Reader, error) {

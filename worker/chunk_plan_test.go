@@ -18,8 +18,8 @@ func openPlain(r io.Reader, name string) (formats.Reader, error) {
 }
 
 type readRec struct {
-	Line                          int64
-	Fields                        []string
+	Line                         int64
+	Fields                       []string
 	Reject, Repair, Message, Raw string
 }
 
