@@ -230,3 +230,57 @@ func TestChunkedWashEqualsEmbedded(t *testing.T) {
 		})
 	}
 }
+
+// TestChunkKilledMidRunCommitsOnce: an attempt of a chunk cancelled in the
+// middle leaves no marker and no file; a second attempt finishes it, a
+// duplicate third attempt changes nothing, and the merge commits once with
+// every row accounted for.
+func TestChunkKilledMidRunCommitsOnce(t *testing.T) {
+	cfg := gen.DefaultConfig()
+	cfg.Rows, cfg.Seed = 20000, 3
+	f := newChunkFixture(t, cfg)
+	ctx := context.Background()
+	outDir := filepath.Join(t.TempDir(), "chunked")
+	out, _ := infra.NewLocalStore(outDir)
+	rc, _ := f.in.Open(ctx, "delivery.csv")
+	plan, err := worker.PlanChunks(ctx, rc, "delivery.csv", openAuto, 512<<10)
+	rc.Close()
+	if err != nil || len(plan.Chunks) < 2 {
+		t.Fatalf("plan: %v, %d chunks", err, len(plan.Chunks))
+	}
+	wash := func(ctx context.Context, i int, attempt string) error {
+		return worker.WashChunk(ctx, worker.ChunkConfig{Env: f.env, In: f.in, InKey: "delivery.csv", Out: out,
+			Plan: plan, Index: i, Setup: f.setup, Attempt: attempt, Batch: 256})
+	}
+	killed, cancel := context.WithCancel(ctx)
+	time.AfterFunc(20*time.Millisecond, cancel)
+	if err := wash(killed, 0, "killed"); err == nil {
+		t.Fatal("the cancelled attempt succeeded")
+	}
+	if keys, _ := out.ListKeys(ctx, worker.ChunksDir+"/"); len(keys) != 0 {
+		t.Fatalf("a killed attempt left %v", keys)
+	}
+	for i := range plan.Chunks {
+		if err := wash(ctx, i, "a2"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := wash(ctx, 0, "a3"); err != nil { // a late duplicate
+		t.Fatal(err)
+	}
+	m := formats.MapHeader(plan.Dialect.Header, nil)
+	res, err := worker.MergeWash(ctx, worker.WashConfig{Env: f.env, InKey: "delivery.csv", Out: out, Setup: f.setup,
+		Attempt: "m1"}, plan, m.Unmapped())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Scorecard.Counts.Rows != plan.Records {
+		t.Fatalf("%d rows committed, %d records in the file", res.Scorecard.Counts.Rows, plan.Records)
+	}
+	if _, err := worker.MergeWash(ctx, worker.WashConfig{Env: f.env, InKey: "delivery.csv", Out: out, Setup: f.setup,
+		Attempt: "m2"}, plan, m.Unmapped()); !errors.Is(err, worker.ErrCommitted) {
+		t.Fatalf("second merge: %v, want ErrCommitted", err)
+	}
+	a, aDir := f.embedded(t)
+	compareWashes(t, a, aDir, res, outDir)
+}

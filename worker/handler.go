@@ -81,7 +81,6 @@ type HandlerConfig struct {
 	Enqueuer Enqueuer
 }
 
-
 // Handler runs wash:file tasks. It is an asynq.Handler.
 type Handler struct {
 	cfg    HandlerConfig

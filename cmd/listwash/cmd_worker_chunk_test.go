@@ -120,7 +120,9 @@ func TestRuntimeChunkedWashEqualsEmbedded(t *testing.T) {
 	out, _ := infra.NewLocalStore(filepath.Join(t.TempDir(), "embedded"))
 	res, err := worker.Wash(ctx, worker.WashConfig{Env: worker.Env{RunID: p.RunID, Supplier: "gen", Company: "Acme AB",
 		AsOf: asOf, DefaultCountry: "SE", SourceFile: "delivery.csv"}, In: in, InKey: "delivery.csv", Out: out, Setup: setup,
-		Open: func(r io.Reader, name string) (formats.Reader, error) { return formats.Open(r, formats.Options{Name: name}) }})
+		Open: func(r io.Reader, name string) (formats.Reader, error) {
+			return formats.Open(r, formats.Options{Name: name})
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
