@@ -66,14 +66,18 @@ type csvReader struct {
 	p, q    fieldParser
 	cuts    []int // delimiter offsets on the common path
 	err     error // sticky: io.EOF or a *ParseError
+
+	off    int64 // offset in src of the next physical line
+	recOff int64 // offset in src of the first line of the last record returned
 }
 
 // pline is one physical line, decoded to UTF-8 without its terminator.
 type pline struct {
 	text    []byte
 	num     int64
-	mixed   bool // invalid UTF-8 decoded as Windows-1252
-	tooLong bool // longer than MaxRecordBytes; text holds a prefix
+	off     int64 // offset of the line's first byte in the decoded source
+	mixed   bool  // invalid UTF-8 decoded as Windows-1252
+	tooLong bool  // longer than MaxRecordBytes; text holds a prefix
 }
 
 func openCSV(in *inputState) (Reader, error) {
@@ -93,6 +97,7 @@ func openCSV(in *inputState) (Reader, error) {
 			return nil, in.readError(1, err)
 		}
 		prefix = prefix[len(magicUTF8BOM):]
+		r.off = int64(len(magicUTF8BOM))
 		r.enc, r.info.Encoding = encUTF8, "utf-8-bom"
 	case p != nil && p.Encoding != "":
 		r.enc, _ = parseEncoding(p.Encoding)
@@ -178,12 +183,14 @@ func (r *csvReader) Read(rec *Record) error {
 			return err
 		}
 		if ln.tooLong {
+			r.recOff = ln.off
 			r.tooLong(rec, ln)
 			return nil
 		}
 		if r.isBlank(ln.text) {
 			continue
 		}
+		r.recOff = ln.off
 		r.parseRecord(ln, rec)
 		return nil
 	}
@@ -364,10 +371,13 @@ func (r *csvReader) readPhysical() (pline, error) {
 		return pline{}, r.err
 	}
 	b, err := r.src.ReadSlice(r.eol)
+	start := r.off
+	r.off += int64(len(b))
 	if err == bufio.ErrBufferFull {
 		r.long = append(r.long[:0], b...)
 		for err == bufio.ErrBufferFull {
 			b, err = r.src.ReadSlice(r.eol)
+			r.off += int64(len(b))
 			if len(r.long) <= r.max+1 {
 				r.long = append(r.long, b...)
 			}
@@ -391,7 +401,7 @@ func (r *csvReader) readPhysical() (pline, error) {
 	if n := len(b); r.eol == '\n' && n > 0 && b[n-1] == '\r' {
 		b = b[:n-1]
 	}
-	ln := pline{num: r.line}
+	ln := pline{num: r.line, off: start}
 	if len(b) > r.max {
 		ln.tooLong = true
 		b = b[:min(len(b), rawPrefixBytes)]

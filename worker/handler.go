@@ -72,6 +72,13 @@ type HandlerConfig struct {
 	// NewAttempt makes an attempt id from the task's retry count. nil:
 	// "<retry>-<8 random hex>".
 	NewAttempt func(retry int) string
+	// ChunkSize is the input size from which an uncompressed delimited
+	// file is split into wash:chunk tasks of about this many bytes and
+	// finished by a wash:merge task. 0, or a nil Enqueuer: every file is
+	// washed whole.
+	ChunkSize int64
+	// Enqueuer enqueues the chunk and merge tasks (an *asynq.Client).
+	Enqueuer Enqueuer
 }
 
 // Handler runs wash:file tasks. It is an asynq.Handler.
@@ -177,6 +184,7 @@ const (
 	outcomeFailed    = StatusFailed
 	outcomeDuplicate = "duplicate" // already committed or failed: nothing done
 	outcomeRetry     = "retry"     // infrastructure failure, retried
+	outcomePlanned   = "planned"   // split into chunks; the merge commits
 )
 
 func (r *taskRun) base() LedgerRecord {
@@ -210,9 +218,19 @@ func (r *taskRun) run(ctx context.Context) (string, error) {
 	if err := h.ledger.Put(ctx, running); err != nil {
 		return outcomeRetry, err
 	}
-	setup, open, err := r.setup(ctx)
+	setup, profile, err := r.setup(ctx)
 	if err != nil {
 		return r.classify(ctx, err)
+	}
+	open := openWith(profile)
+	if h.cfg.ChunkSize > 0 && h.cfg.Enqueuer != nil && r.p.Input.Size >= h.cfg.ChunkSize {
+		planned, err := r.planChunks(ctx, src, open)
+		if err != nil {
+			return r.classify(ctx, err)
+		}
+		if planned {
+			return outcomePlanned, nil
+		}
 	}
 	asOf, _ := time.Parse(jobs.AsOfLayout, r.p.Options.AsOf) // validated
 	counters := &Counters{}
@@ -243,8 +261,15 @@ func (r *taskRun) run(ctx context.Context) (string, error) {
 	return outcomeCommitted, nil
 }
 
+// openWith is the OpenFunc of a profile (nil: detect everything).
+func openWith(profile *formats.Profile) OpenFunc {
+	return func(rd io.Reader, name string) (formats.Reader, error) {
+		return formats.Open(rd, formats.Options{Name: name, Profile: profile})
+	}
+}
+
 // setup loads the registers (through the cache) and the profile.
-func (r *taskRun) setup(ctx context.Context) (*Setup, OpenFunc, error) {
+func (r *taskRun) setup(ctx context.Context) (*Setup, *formats.Profile, error) {
 	h := r.h
 	setup := &Setup{}
 	if h.cfg.Registers != nil {
@@ -273,10 +298,7 @@ func (r *taskRun) setup(ctx context.Context) (*Setup, OpenFunc, error) {
 			return nil, nil, fmt.Errorf("profile %s: %w", key, err)
 		}
 	}
-	open := func(rd io.Reader, name string) (formats.Reader, error) {
-		return formats.Open(rd, formats.Options{Name: name, Profile: profile})
-	}
-	return setup, open, nil
+	return setup, profile, nil
 }
 
 // classify turns a failed attempt into the task's result: committed by

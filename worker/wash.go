@@ -104,26 +104,11 @@ func Wash(ctx context.Context, cfg WashConfig) (res *Result, err error) {
 	if cfg.Open == nil {
 		return nil, errors.New("wash: no reader configured")
 	}
-	if cfg.Mode == "" {
-		cfg.Mode = ModeMark
+	r, err := newRun(cfg)
+	if err != nil {
+		return nil, err
 	}
-	if cfg.Mode != ModeMark && cfg.Mode != ModeWash {
-		return nil, fmt.Errorf("unknown mode %q (want %s or %s)", cfg.Mode, ModeMark, ModeWash)
-	}
-	if cfg.Workers <= 0 {
-		cfg.Workers = runtime.GOMAXPROCS(0)
-	}
-	if cfg.PartRows <= 0 {
-		cfg.PartRows = 4 << 20
-	}
-	if cfg.Counters == nil {
-		cfg.Counters = &Counters{}
-	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	log = log.With("run_id", cfg.Env.RunID)
+	cfg, log := r.cfg, r.log
 	started := time.Now()
 
 	if err := prepareOut(ctx, cfg.Out, cfg.Force); err != nil {
@@ -134,23 +119,14 @@ func Wash(ctx context.Context, cfg WashConfig) (res *Result, err error) {
 		return nil, fmt.Errorf("input %s: %w", cfg.InKey, err)
 	}
 	log.Info("wash started", "input_bytes", size, "mode", cfg.Mode, "workers", cfg.Workers)
-
-	out := newOutputs(cfg.Out)
-	if cfg.Attempt != "" {
-		out.prefix = "attempts/" + cfg.Attempt + "/"
-	}
 	defer func() {
 		if err != nil {
-			out.cleanup()
+			r.out.cleanup()
 			log.Info("wash failed, partial output removed", "error", err)
 		}
 	}()
 
 	// The planner, if any, needs a first pass over the whole file.
-	if cfg.Setup == nil {
-		cfg.Setup = &Setup{}
-	}
-	r := &run{cfg: cfg, out: out, log: log, rs: &perRun{}}
 	stages, mapping, info, err := r.openStages(ctx)
 	if err != nil {
 		return nil, err
@@ -167,16 +143,63 @@ func Wash(ctx context.Context, cfg WashConfig) (res *Result, err error) {
 		cfg.Counters.Pass.Store(2)
 		cfg.Counters.Records.Store(0)
 	}
+	input := InputInfo{Name: cfg.InKey, Size: size, Read: info}
+	return r.commit(ctx, started, input, mapping.Unmapped(), func(ctx context.Context, sink SinkFunc) (string, error) {
+		return r.passHashed(ctx, stages, sink)
+	})
+}
 
+// newRun applies cfg's defaults and returns a run with its outputs.
+func newRun(cfg WashConfig) (*run, error) {
+	if cfg.Mode == "" {
+		cfg.Mode = ModeMark
+	}
+	if cfg.Mode != ModeMark && cfg.Mode != ModeWash {
+		return nil, fmt.Errorf("unknown mode %q (want %s or %s)", cfg.Mode, ModeMark, ModeWash)
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.PartRows <= 0 {
+		cfg.PartRows = 4 << 20
+	}
+	if cfg.Counters == nil {
+		cfg.Counters = &Counters{}
+	}
+	if cfg.Setup == nil {
+		cfg.Setup = &Setup{}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("run_id", cfg.Env.RunID)
+	out := newOutputs(cfg.Out)
+	if cfg.Attempt != "" {
+		out.prefix = "attempts/" + cfg.Attempt + "/"
+	}
+	return &run{cfg: cfg, out: out, log: log, rs: &perRun{}}, nil
+}
+
+// feedFunc runs the final pass: every row once, through sink, counted in
+// Counters.Records. It returns the input's SHA-256.
+type feedFunc func(ctx context.Context, sink SinkFunc) (string, error)
+
+// commit runs the final pass into the outputs, checks the accounting,
+// reads the output back, writes the scorecard and commits the manifest.
+// The caller removes the outputs if it fails.
+func (r *run) commit(ctx context.Context, started time.Time, input InputInfo, unmapped []string, feed feedFunc) (*Result, error) {
+	cfg, out, log := r.cfg, r.out, r.log
 	sinkState, err := r.newSinkState(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sum, err := r.passHashed(ctx, stages, sinkState.sink)
+	sum, err := feed(ctx, sinkState.sink)
 	if err != nil {
 		sinkState.abort()
 		return nil, err
 	}
+	input.SHA256 = sum
 	t, err := sinkState.finish(ctx)
 	if err != nil {
 		return nil, err
@@ -196,11 +219,11 @@ func Wash(ctx context.Context, cfg WashConfig) (res *Result, err error) {
 	sc := Scorecard{
 		Supplier: cfg.Env.Supplier, RunID: cfg.Env.RunID, Company: cfg.Env.Company,
 		AsOf: cfg.Env.AsOf.Format(time.DateOnly), Mode: cfg.Mode,
-		Input:    InputInfo{Name: cfg.InKey, Size: size, SHA256: sum, Read: info},
+		Input:    input,
 		Started:  started.UTC(),
 		Finished: time.Now().UTC(), Registers: cfg.Setup.registerInfo(),
 		Counts: t.Counts, Rates: t.Counts.Rates(), Reasons: t.reasons,
-		UnmappedColumns: mapping.Unmapped(), Notes: cfg.Setup.notes(), Dedup: r.rs.dedupStats(),
+		UnmappedColumns: unmapped, Notes: cfg.Setup.notes(), Dedup: r.rs.dedupStats(),
 	}
 	scJSON, err := json.MarshalIndent(sc, "", "  ")
 	if err != nil {

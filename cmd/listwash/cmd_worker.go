@@ -96,7 +96,7 @@ func (s versionedStore) ObjectVersion(ctx context.Context, key string) (string, 
 }
 
 // newWashHandler builds the wash:file handler from the config.
-func newWashHandler(cfg infra.Config, stores *runtimeStores, obs worker.RunObserver, logger *slog.Logger) (*worker.Handler, error) {
+func newWashHandler(cfg infra.Config, stores *runtimeStores, enq worker.Enqueuer, obs worker.RunObserver, logger *slog.Logger) (*worker.Handler, error) {
 	keys, err := registers.ParseForgetKeys(os.Getenv(registers.ForgetKeysEnv))
 	if err != nil {
 		return nil, err
@@ -109,6 +109,7 @@ func newWashHandler(cfg infra.Config, stores *runtimeStores, obs worker.RunObser
 		Registers: stores.prefix(cfg.Prefixes.Registers), RegisterOptions: opts,
 		Profiles: stores.prefix(""), Country: cfg.Worker.Country,
 		CodeVersion: version, Observer: obs, Logger: logger,
+		ChunkSize: cfg.Worker.ChunkSize, Enqueuer: enq,
 	}
 	switch key, err := dedup.IndexKeyFromEnv(); {
 	case err == nil:
@@ -169,14 +170,16 @@ func startWorker(ctx context.Context, cfg infra.Config, logger *slog.Logger) (*r
 		return nil, err
 	}
 	metrics := infra.NewMetrics()
-	h, err := newWashHandler(cfg, stores, metrics, logger)
-	if err != nil {
-		return nil, err
-	}
 	rc := cfg.RedisConfig()
-	w := &runningWorker{handler: h}
 	insp := infra.NewQueueInspector(rc)
 	client := infra.NewQueueClient(rc)
+	h, err := newWashHandler(cfg, stores, client, metrics, logger)
+	if err != nil {
+		insp.Close()
+		client.Close()
+		return nil, err
+	}
+	w := &runningWorker{handler: h}
 	w.closers = append(w.closers, insp, client)
 	metrics.WatchQueues(insp, queueNames())
 
@@ -191,6 +194,8 @@ func startWorker(ctx context.Context, cfg infra.Config, logger *slog.Logger) (*r
 	})
 	mux := asynq.NewServeMux()
 	mux.Handle(jobs.TypeWashFile, h)
+	mux.HandleFunc(jobs.TypeWashChunk, h.ProcessChunk)
+	mux.HandleFunc(jobs.TypeWashMerge, h.ProcessMerge)
 	if err := w.srv.Start(mux); err != nil {
 		w.close()
 		return nil, fmt.Errorf("start worker: %w", err)

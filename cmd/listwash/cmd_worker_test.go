@@ -335,7 +335,7 @@ func TestRuntimeRacingWorkersCommitOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h, err := newWashHandler(s.cfg, stores, nil, slog.New(slog.DiscardHandler))
+		h, err := newWashHandler(s.cfg, stores, nil, nil, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,232 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/listwash/listwash/formats"
+)
+
+// Chunk outputs, in the run's output folder. They are the merge's input
+// and are removed once the run is committed.
+const (
+	ChunksDir     = "chunks"
+	chunkDoneExt  = ".done"
+	chunkRowsExt  = ".parquet"
+	chunkKeyWidth = 5
+)
+
+// RangeSource reads a byte range of an object. infra's stores satisfy it.
+type RangeSource interface {
+	OpenRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error)
+}
+
+// ChunkDone is chunks/<index>.done, written with PutIfAbsent by the first
+// attempt that finished the chunk: it names that attempt's rows file, so
+// a killed or duplicate attempt can never change what the merge reads.
+type ChunkDone struct {
+	Index int    `json:"index"`
+	Key   string `json:"key"`  // the rows, Parquet, file order
+	Size  int64  `json:"size"` // bytes of Key
+	Rows  int64  `json:"rows"`
+	// Messages are the reader's messages of rejected rows (the rows file
+	// keeps the rest of what rejects.csv needs): few, short, no data.
+	Messages []LineMessage `json:"messages,omitempty"`
+}
+
+// LineMessage is a rejected row's message.
+type LineMessage struct {
+	Line    int64  `json:"line"`
+	Message string `json:"message"`
+}
+
+func chunkName(i int) string {
+	s := strconv.Itoa(i)
+	if len(s) < chunkKeyWidth {
+		s = strings.Repeat("0", chunkKeyWidth-len(s)) + s
+	}
+	return s
+}
+
+// ChunkDoneKey is the done marker of chunk i.
+func ChunkDoneKey(i int) string { return ChunksDir + "/" + chunkName(i) + chunkDoneExt }
+
+func chunkRowsKey(i int, attempt string) string {
+	return ChunksDir + "/" + chunkName(i) + "/" + attempt + chunkRowsExt
+}
+
+// ChunkConfig describes the wash of one chunk.
+type ChunkConfig struct {
+	Env     Env
+	In      RangeSource // the input's store
+	InKey   string
+	Out     Sink // the run's output folder
+	Plan    *ChunkPlan
+	Index   int
+	Profile *formats.Profile // the profile the plan was read with
+	Setup   *Setup           // its postal code directory is used; nil: none
+	Workers int              // 0: GOMAXPROCS
+	Batch   int              // 0: DefaultBatchSize
+	Attempt string           // required: names this attempt's rows file
+	Logger  *slog.Logger     // nil: discard
+}
+
+// WashChunk parses and normalises one chunk of a planned run and writes
+// its rows, in file order, to one Parquet file; then it writes the
+// chunk's done marker with PutIfAbsent. It is idempotent: if the marker
+// exists (another attempt finished first), it removes its own file and
+// returns nil. Deduplication, suppression and decisions are the merge's.
+func WashChunk(ctx context.Context, cfg ChunkConfig) (err error) {
+	if cfg.Plan == nil || cfg.Index < 0 || cfg.Index >= len(cfg.Plan.Chunks) {
+		return errors.New("wash chunk: no such chunk in the plan")
+	}
+	if cfg.Attempt == "" {
+		return errors.New("wash chunk: no attempt id")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Setup == nil {
+		cfg.Setup = &Setup{}
+	}
+	c := cfg.Plan.Chunks[cfg.Index]
+	if _, err := readChunkJSON[ChunkDone](ctx, cfg.Out, ChunkDoneKey(c.Index)); err == nil {
+		log.Info("chunk already done", "chunk", c.Index)
+		return nil
+	}
+	rc, err := cfg.In.OpenRange(ctx, cfg.InKey, c.Offset, c.Length)
+	if err != nil {
+		return fmt.Errorf("open chunk %d: %w", c.Index, err)
+	}
+	defer rc.Close()
+	rd, err := formats.OpenRange(&readErrorMarker{rc}, cfg.Plan.Dialect, c.FirstLine,
+		formats.Options{Name: cfg.Env.SourceFile, Profile: cfg.Profile})
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+
+	key := chunkRowsKey(c.Index, cfg.Attempt)
+	w, err := cfg.Out.Create(ctx, key)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", key, err)
+	}
+	hw := &hashedWriter{w: w, h: nopHash{}}
+	closed := false
+	defer func() {
+		if err == nil {
+			return
+		}
+		if !closed {
+			if a, ok := w.(interface{ Abort() error }); ok {
+				a.Abort()
+			} else {
+				w.Close()
+			}
+		}
+		cfg.Out.Delete(context.WithoutCancel(ctx), key)
+	}()
+	cw := &chunkWriter{rw: formats.NewRowWriter(hw, 0, map[string]string{"listwash.run_id": cfg.Env.RunID})}
+	counters := &Counters{}
+	p := &pass{reader: rd, stages: []Stage{NewParseStage(cfg.Env, rd.Mapping()), NewNormaliseStage(cfg.Env, cfg.Setup.Postcodes), cw},
+		sink: func(context.Context, int, *Batch) error { return nil }, workers: cfg.Workers, batchSize: cfg.Batch, counters: counters}
+	if err := p.run(ctx); err != nil {
+		return err
+	}
+	if err := cw.rw.Close(); err != nil {
+		return err
+	}
+	closed = true
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", key, err)
+	}
+	if n := counters.Records.Load(); n != c.Records || cw.rw.Rows() != n {
+		return fmt.Errorf("%w: chunk %d: plan has %d records, read %d, wrote %d", ErrAccounting, c.Index, c.Records, n, cw.rw.Rows())
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	done := ChunkDone{Index: c.Index, Key: key, Size: hw.size, Rows: cw.rw.Rows(), Messages: cw.messages}
+	data, err := json.Marshal(done)
+	if err != nil {
+		return err
+	}
+	if err := cfg.Out.PutIfAbsent(ctx, ChunkDoneKey(c.Index), data); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			log.Info("chunk finished by another attempt first", "chunk", c.Index)
+			cfg.Out.Delete(ctx, key)
+			return nil
+		}
+		return fmt.Errorf("commit chunk %d: %w", c.Index, err)
+	}
+	log.Info("chunk done", "chunk", c.Index, "rows", done.Rows)
+	return nil
+}
+
+// chunkWriter is the ordered last stage of a chunk: it writes the rows in
+// file order and keeps the messages of rejected rows.
+type chunkWriter struct {
+	rw       *formats.RowWriter
+	messages []LineMessage
+}
+
+func (c *chunkWriter) Name() string { return "chunk.write" }
+func (c *chunkWriter) Ordered()     {}
+
+func (c *chunkWriter) Process(_ context.Context, b *Batch) error {
+	for i := range b.Rows {
+		if b.Rows[i].Rejected && b.Records[i].Message != "" {
+			c.messages = append(c.messages, LineMessage{Line: b.Records[i].Line, Message: b.Records[i].Message})
+		}
+	}
+	return c.rw.Write(b.Rows)
+}
+
+// ChunksDone lists the done markers of a run's chunks, in chunk order;
+// complete reports whether every chunk of the plan has one.
+func ChunksDone(ctx context.Context, out Sink, plan *ChunkPlan) (done []ChunkDone, complete bool, err error) {
+	keys, err := out.ListKeys(ctx, ChunksDir+"/")
+	if err != nil {
+		return nil, false, fmt.Errorf("list chunks: %w", err)
+	}
+	have := map[string]bool{}
+	for _, k := range keys {
+		have[k] = true
+	}
+	for i := range plan.Chunks {
+		if !have[ChunkDoneKey(i)] {
+			return done, false, nil
+		}
+		d, err := readChunkJSON[ChunkDone](ctx, out, ChunkDoneKey(i))
+		if err != nil {
+			return nil, false, err
+		}
+		done = append(done, d)
+	}
+	return done, true, nil
+}
+
+// readChunkJSON reads and decodes one small JSON object.
+func readChunkJSON[T any](ctx context.Context, src Source, key string) (T, error) {
+	var v T
+	err := readJSON(ctx, src, key, &v)
+	return v, err
+}
+
+// nopHash is a hash.Hash that hashes nothing: chunk files are listed by
+// their done marker, not by a checksum.
+type nopHash struct{}
+
+func (nopHash) Write(p []byte) (int, error) { return len(p), nil }
+func (nopHash) Sum(b []byte) []byte         { return b }
+func (nopHash) Reset()                      {}
+func (nopHash) Size() int                   { return 0 }
+func (nopHash) BlockSize() int              { return 1 }

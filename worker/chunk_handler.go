@@ -1,0 +1,265 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/listwash/listwash/formats"
+	"github.com/listwash/listwash/jobs"
+)
+
+// planChunks splits a big input into wash:chunk tasks. It reports false
+// when the file is to be washed whole: not splittable (gzip, XLSX,
+// UTF-16) or a single chunk. The plan is written once (PutIfAbsent): a
+// retried planner reuses it, and the chunk task ids are deterministic, so
+// re-enqueueing is harmless.
+func (r *taskRun) planChunks(ctx context.Context, src *pinnedSource, open OpenFunc) (bool, error) {
+	plan, err := readChunkJSON[ChunkPlan](ctx, r.out, PlanKey)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		rc, err := src.Open(ctx, r.p.Input.Key)
+		if err != nil {
+			return false, fmt.Errorf("open input: %w", err)
+		}
+		started := time.Now()
+		p, err := PlanChunks(ctx, rc, baseName(r.p.Input.Key), open, r.h.cfg.ChunkSize)
+		rc.Close()
+		if errors.Is(err, formats.ErrNotSplittable) {
+			r.log.Info("input cannot be split, washed whole")
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if len(p.Chunks) < 2 {
+			return false, nil
+		}
+		p.RunID, p.Input, p.Version = r.p.RunID, r.p.Input.Key, r.p.Input.Version
+		data, err := json.MarshalIndent(p, "", "  ")
+		if err != nil {
+			return false, err
+		}
+		if err := r.out.PutIfAbsent(ctx, PlanKey, data); err != nil && !errors.Is(err, fs.ErrExist) {
+			return false, fmt.Errorf("write plan: %w", err)
+		}
+		if plan, err = readChunkJSON[ChunkPlan](ctx, r.out, PlanKey); err != nil {
+			return false, err
+		}
+		r.log.Info("input planned", "chunks", len(plan.Chunks), "records", plan.Records, "seconds", time.Since(started).Seconds())
+	case err != nil:
+		return false, fmt.Errorf("read plan: %w", err)
+	}
+	for _, c := range plan.Chunks {
+		p := jobs.WashChunk{RunID: r.p.RunID, Supplier: r.p.Supplier, Input: r.p.Input, Chunk: c.Index,
+			Chunks: len(plan.Chunks), Offset: c.Offset, Length: c.Length, Output: r.p.Output, Options: r.p.Options}
+		t, err := jobs.NewWashChunkTask(p, asynq.Retention(24*time.Hour))
+		if err != nil {
+			return false, err
+		}
+		if err := r.h.enqueue(t); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// enqueue enqueues t; a task id already taken means it is already there.
+func (h *Handler) enqueue(t *asynq.Task) error {
+	if _, err := h.cfg.Enqueuer.Enqueue(t); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return fmt.Errorf("enqueue %s: %w", t.Type(), err)
+	}
+	return nil
+}
+
+// chunkRun starts a task run for a chunk or merge task of a run.
+func (h *Handler) chunkRun(ctx context.Context, p jobs.WashFile, kind string) (*taskRun, error) {
+	retry, _ := asynq.GetRetryCount(ctx)
+	r := &taskRun{h: h, p: p, attempt: h.cfg.NewAttempt(retry), started: time.Now().UTC(),
+		log: h.log.With("run_id", p.RunID, "supplier", p.Supplier, "task", kind)}
+	r.log = r.log.With("attempt", r.attempt)
+	out, err := h.cfg.Open(ctx, OutputURL(p))
+	if err != nil {
+		return nil, fmt.Errorf("open output: %w", err)
+	}
+	r.out = out
+	return r, nil
+}
+
+// final reports whether the run is already committed or failed.
+func (r *taskRun) final(ctx context.Context) (bool, error) {
+	rec, err := r.h.ledger.Get(ctx, r.p.RunID)
+	if err == nil && rec.Final() {
+		return true, nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("read ledger: %w", err)
+	}
+	if _, _, err := readCommitted(ctx, r.out); err == nil {
+		return true, nil
+	}
+	return false, nil
+}
+
+// ProcessChunk washes the chunk a wash:chunk task names and, if it was
+// the last chunk to finish, enqueues the run's wash:merge.
+func (h *Handler) ProcessChunk(ctx context.Context, t *asynq.Task) error {
+	p, err := jobs.ParseWashChunk(t.Payload())
+	if err != nil {
+		h.log.Error("chunk task rejected", "error", err)
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	wf := jobs.WashFile{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input, Output: p.Output, Options: p.Options}
+	r, err := h.chunkRun(ctx, wf, jobs.TypeWashChunk)
+	if err != nil {
+		return err
+	}
+	_, err = r.runChunk(ctx, p)
+	return err
+}
+
+func (r *taskRun) runChunk(ctx context.Context, p jobs.WashChunk) (string, error) {
+	h := r.h
+	if fin, err := r.final(ctx); err != nil || fin {
+		return outcomeDuplicate, err
+	}
+	plan, err := readChunkJSON[ChunkPlan](ctx, r.out, PlanKey)
+	if err != nil {
+		return outcomeRetry, fmt.Errorf("read plan: %w", err)
+	}
+	if p.Chunks != len(plan.Chunks) || plan.Chunks[p.Chunk].Offset != p.Offset || plan.Chunks[p.Chunk].Length != p.Length {
+		return outcomeFailed, fmt.Errorf("chunk %d does not match the run's plan: %w", p.Chunk, asynq.SkipRetry)
+	}
+	in, err := h.cfg.Open(ctx, p.Input.Store)
+	if err != nil {
+		return outcomeRetry, fmt.Errorf("open input store: %w", err)
+	}
+	rs, ok := in.(RangeSource)
+	if !ok {
+		return outcomeFailed, fmt.Errorf("input store cannot read ranges: %w", asynq.SkipRetry)
+	}
+	src := &pinnedSource{Store: in, key: p.Input.Key, version: p.Input.Version}
+	if err := src.check(ctx); err != nil {
+		return r.classify(ctx, err)
+	}
+	setup, profile, err := r.setup(ctx)
+	if err != nil {
+		return r.classify(ctx, err)
+	}
+	asOf, _ := time.Parse(jobs.AsOfLayout, p.Options.AsOf)
+	err = WashChunk(ctx, ChunkConfig{Env: r.env(asOf), In: rs, InKey: p.Input.Key, Out: r.out, Plan: &plan,
+		Index: p.Chunk, Profile: profile, Setup: setup, Workers: h.cfg.Workers, Attempt: r.attempt, Logger: r.log})
+	if err != nil {
+		return r.classify(ctx, err)
+	}
+	done, complete, err := ChunksDone(ctx, r.out, &plan)
+	if err != nil {
+		return outcomeRetry, err
+	}
+	if !complete {
+		r.log.Info("chunk done, waiting for others", "chunk", p.Chunk, "done", len(done), "chunks", len(plan.Chunks))
+		return outcomeCommitted, nil
+	}
+	mt, err := jobs.NewWashMergeTask(jobs.WashMerge{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input,
+		Chunks: len(plan.Chunks), Output: p.Output, Options: p.Options}, asynq.Retention(24*time.Hour))
+	if err != nil {
+		return outcomeFailed, err
+	}
+	if err := h.enqueue(mt); err != nil {
+		return outcomeRetry, err
+	}
+	r.log.Info("last chunk done, merge enqueued", "chunk", p.Chunk)
+	return outcomeCommitted, nil
+}
+
+func (r *taskRun) env(asOf time.Time) Env {
+	return Env{RunID: r.p.RunID, Supplier: r.p.Supplier, Company: r.p.Options.Company, AsOf: asOf,
+		DefaultCountry: r.h.cfg.Country, SourceFile: baseName(r.p.Input.Key)}
+}
+
+// ProcessMerge merges the chunks of a run, commits it and writes its
+// ledger record; then it removes the chunk files.
+func (h *Handler) ProcessMerge(ctx context.Context, t *asynq.Task) error {
+	p, err := jobs.ParseWashMerge(t.Payload())
+	if err != nil {
+		h.log.Error("merge task rejected", "error", err)
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	wf := jobs.WashFile{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input, Output: p.Output, Options: p.Options}
+	r, err := h.chunkRun(ctx, wf, jobs.TypeWashMerge)
+	if err != nil {
+		return err
+	}
+	r.result = t.ResultWriter()
+	status, err := r.runMerge(ctx)
+	if h.cfg.Observer != nil && status != "" {
+		h.cfg.Observer.ObserveRun(status, r.rows, time.Since(r.started))
+	}
+	if status == outcomeCommitted || status == outcomeDuplicate {
+		r.removeChunks(context.WithoutCancel(ctx))
+	}
+	return err
+}
+
+func (r *taskRun) runMerge(ctx context.Context) (string, error) {
+	h := r.h
+	if rec, err := h.ledger.Get(ctx, r.p.RunID); err == nil && rec.Final() {
+		return outcomeDuplicate, nil
+	}
+	plan, err := readChunkJSON[ChunkPlan](ctx, r.out, PlanKey)
+	if err != nil {
+		return outcomeRetry, fmt.Errorf("read plan: %w", err)
+	}
+	setup, profile, err := r.setup(ctx)
+	if err != nil {
+		return r.classify(ctx, err)
+	}
+	asOf, _ := time.Parse(jobs.AsOfLayout, r.p.Options.AsOf)
+	counters, timer := &Counters{}, &Timer{}
+	stop := r.reportProgress(counters)
+	res, err := MergeWash(ctx, WashConfig{Env: r.env(asOf), InKey: r.p.Input.Key, Out: r.out, Setup: setup,
+		Mode: r.p.Options.Mode, Workers: h.cfg.Workers, CodeVersion: h.cfg.CodeVersion, Attempt: r.attempt,
+		Counters: counters, Timer: timer, Logger: r.log}, &plan, formats.MapHeader(plan.Dialect.Header, profile).Unmapped())
+	stop()
+	r.rows = counters.Records.Load()
+	if errors.Is(err, ErrChunksMissing) {
+		return outcomeRetry, err
+	}
+	if err != nil {
+		return r.classify(ctx, err)
+	}
+	if h.cfg.Observer != nil {
+		for _, st := range timer.Times() {
+			h.cfg.Observer.ObserveStage(st.Stage, st.Busy, st.Rows)
+		}
+	}
+	r.writeProgress(counters, true)
+	if err := h.ledger.Put(ctx, CommittedRecord(r.base(), res.Manifest, &res.Scorecard)); err != nil {
+		return outcomeRetry, fmt.Errorf("committed, but the ledger record failed: %w", err)
+	}
+	return outcomeCommitted, nil
+}
+
+// removeChunks deletes the chunk files of a committed run (best effort:
+// they are not listed in the manifest, so readers never trust them).
+func (r *taskRun) removeChunks(ctx context.Context) {
+	keys, err := r.out.ListKeys(ctx, ChunksDir+"/")
+	if err != nil {
+		r.log.Warn("chunk files not removed", "error", err)
+		return
+	}
+	for _, k := range keys {
+		if !strings.HasPrefix(k, ChunksDir+"/") {
+			continue
+		}
+		if err := r.out.Delete(ctx, k); err != nil {
+			r.log.Warn("chunk file not removed", "error", err)
+		}
+	}
+}
