@@ -75,7 +75,7 @@ type Worker struct {
 	// 0: 1 (a wash uses every core by itself).
 	Concurrency int `yaml:"concurrency"`
 	// ChunkSize is the input size from which a file is split into chunks
-	// (reserved: chunking is not implemented yet). 0: 64 MiB.
+	// (inputs of at least this size are planned into chunks washed by any worker, then merged). 0: 64 MiB.
 	ChunkSize int64 `yaml:"chunk_size"`
 	// ShutdownTimeout is how long SIGTERM waits for running washes before
 	// they are cancelled (and retried elsewhere). 0: 30s.
