@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"golang.org/x/sync/errgroup"
@@ -15,42 +16,209 @@ import (
 	"github.com/listwash/listwash/formats"
 )
 
-// countedRow holds the columns the counts are computed from: the read-back
-// check decodes only these.
-type countedRow struct {
-	SourceLine      int64    `parquet:"source_line"`
-	Rejected        bool     `parquet:"rejected"`
-	PhoneRaw        string   `parquet:"phone_raw"`
-	MobileRaw       string   `parquet:"mobile_raw"`
-	EmailRaw        string   `parquet:"email_raw"`
-	Phones          []string `parquet:"phones,list"`
-	PhoneValid      bool     `parquet:"phone_valid"`
-	MobileValid     bool     `parquet:"mobile_valid"`
-	PostalValid     bool     `parquet:"postal_valid"`
-	PNRValid        bool     `parquet:"pnr_valid"`
-	EmailValid      bool     `parquet:"email_valid"`
-	NIXListed       *bool    `parquet:"nix_listed,optional"`
-	Robinson        *bool    `parquet:"robinson,optional"`
-	InternalDNC     *bool    `parquet:"internal_dnc,optional"`
-	Deceased        *bool    `parquet:"deceased,optional"`
-	Erased          *bool    `parquet:"erased,optional"`
-	Moved           *bool    `parquet:"moved,optional"`
-	PhoneOwnerMatch *bool    `parquet:"phone_owner_match,optional"`
-	DuplicateOf     int64    `parquet:"duplicate_of"`
-	Callable        bool     `parquet:"callable"`
-	Mailable        bool     `parquet:"mailable"`
-	Reasons         []string `parquet:"reasons,list"`
+// countedColumns are the columns the counts are computed from: the
+// read-back check decodes only these, column by column, straight into the
+// fields of a formats.Row that tally.count then counts (the one definition
+// of every count). set stores one value of a row; for a list column it is
+// called once per element.
+var countedColumns = []countedColumn{
+	{path: []string{"source_line"}, set: func(r *formats.Row, v parquet.Value) { r.SourceLine = v.Int64() }},
+	{path: []string{"rejected"}, set: func(r *formats.Row, v parquet.Value) { r.Rejected = v.Boolean() }},
+	{path: []string{"phone_raw"}, set: func(r *formats.Row, v parquet.Value) { r.PhoneRaw = pageString(v) }},
+	{path: []string{"mobile_raw"}, set: func(r *formats.Row, v parquet.Value) { r.MobileRaw = pageString(v) }},
+	{path: []string{"email_raw"}, set: func(r *formats.Row, v parquet.Value) { r.EmailRaw = pageString(v) }},
+	{path: []string{"phones", "list", "element"}, set: func(r *formats.Row, v parquet.Value) { r.Phones = append(r.Phones, pageString(v)) }},
+	{path: []string{"phone_valid"}, set: func(r *formats.Row, v parquet.Value) { r.PhoneValid = v.Boolean() }},
+	{path: []string{"mobile_valid"}, set: func(r *formats.Row, v parquet.Value) { r.MobileValid = v.Boolean() }},
+	{path: []string{"postal_valid"}, set: func(r *formats.Row, v parquet.Value) { r.PostalValid = v.Boolean() }},
+	{path: []string{"pnr_valid"}, set: func(r *formats.Row, v parquet.Value) { r.PNRValid = v.Boolean() }},
+	{path: []string{"email_valid"}, set: func(r *formats.Row, v parquet.Value) { r.EmailValid = v.Boolean() }},
+	{path: []string{"nix_listed"}, set: func(r *formats.Row, v parquet.Value) { r.NIXListed = formats.Bool(v.Boolean()) }},
+	{path: []string{"robinson"}, set: func(r *formats.Row, v parquet.Value) { r.Robinson = formats.Bool(v.Boolean()) }},
+	{path: []string{"internal_dnc"}, set: func(r *formats.Row, v parquet.Value) { r.InternalDNC = formats.Bool(v.Boolean()) }},
+	{path: []string{"deceased"}, set: func(r *formats.Row, v parquet.Value) { r.Deceased = formats.Bool(v.Boolean()) }},
+	{path: []string{"erased"}, set: func(r *formats.Row, v parquet.Value) { r.Erased = formats.Bool(v.Boolean()) }},
+	{path: []string{"moved"}, set: func(r *formats.Row, v parquet.Value) { r.Moved = formats.Bool(v.Boolean()) }},
+	{path: []string{"phone_owner_match"}, set: func(r *formats.Row, v parquet.Value) { r.PhoneOwnerMatch = formats.Bool(v.Boolean()) }},
+	{path: []string{"duplicate_of"}, set: func(r *formats.Row, v parquet.Value) { r.DuplicateOf = v.Int64() }},
+	{path: []string{"callable"}, set: func(r *formats.Row, v parquet.Value) { r.Callable = v.Boolean() }},
+	{path: []string{"mailable"}, set: func(r *formats.Row, v parquet.Value) { r.Mailable = v.Boolean() }},
+	{path: []string{"reasons", "list", "element"}, code: func(r *formats.Row, s string) { r.Reasons = append(r.Reasons, s) }},
 }
 
-func (c *countedRow) row() formats.Row {
-	return formats.Row{
-		SourceLine: c.SourceLine, Rejected: c.Rejected, PhoneRaw: c.PhoneRaw, MobileRaw: c.MobileRaw,
-		EmailRaw: c.EmailRaw, Phones: c.Phones, PhoneValid: c.PhoneValid, MobileValid: c.MobileValid,
-		PostalValid: c.PostalValid, PNRValid: c.PNRValid, EmailValid: c.EmailValid,
-		NIXListed: c.NIXListed, Robinson: c.Robinson, InternalDNC: c.InternalDNC, Deceased: c.Deceased,
-		Erased: c.Erased, Moved: c.Moved, PhoneOwnerMatch: c.PhoneOwnerMatch, DuplicateOf: c.DuplicateOf,
-		Callable: c.Callable, Mailable: c.Mailable, Reasons: c.Reasons,
+type countedColumn struct {
+	path []string
+	set  func(*formats.Row, parquet.Value)
+	// code, instead of set, stores an interned copy of a string value, for
+	// values that outlive the row (reason codes become map keys).
+	code func(*formats.Row, string)
+}
+
+// pageString returns v's bytes as a string without copying. The string
+// points into the page the value was read from: it is valid until the
+// column reader releases that page after counting the block of rows, so it
+// must not outlive the row (tally.count keeps only interned reason codes).
+func pageString(v parquet.Value) string {
+	b := v.ByteArray()
+	if len(b) == 0 {
+		return ""
 	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// columnReader yields the values of one column chunk, row by row.
+type columnReader struct {
+	col    countedColumn
+	maxDef int
+	pages  parquet.Pages
+	page   parquet.Page
+	values parquet.ValueReader
+	buf    []parquet.Value
+	i, n   int
+	codes  map[string]string // interned strings, for code columns
+	held   []parquet.Page    // pages finished but still referenced by rows
+}
+
+// release gives back the finished pages, once no row refers to them.
+func (c *columnReader) release() {
+	for i, p := range c.held {
+		parquet.Release(p)
+		c.held[i] = nil
+	}
+	c.held = c.held[:0]
+}
+
+// peek returns the next value without consuming it; ok is false at the
+// end of the chunk.
+func (c *columnReader) peek() (parquet.Value, bool, error) {
+	for c.i == c.n {
+		if c.values == nil {
+			if c.page != nil {
+				c.held = append(c.held, c.page)
+				c.page = nil
+			}
+			p, err := c.pages.ReadPage()
+			if errors.Is(err, io.EOF) {
+				return parquet.Value{}, false, nil
+			}
+			if err != nil {
+				return parquet.Value{}, false, err
+			}
+			c.page, c.values = p, p.Values()
+		}
+		n, err := c.values.ReadValues(c.buf)
+		c.i, c.n = 0, n
+		if errors.Is(err, io.EOF) {
+			c.values = nil
+		} else if err != nil {
+			return parquet.Value{}, false, err
+		} else if n == 0 {
+			return parquet.Value{}, false, io.ErrNoProgress
+		}
+	}
+	return c.buf[c.i], true, nil
+}
+
+// readRow stores the next row's values into r.
+func (c *columnReader) readRow(r *formats.Row) error {
+	v, ok, err := c.peek()
+	if err != nil {
+		return err
+	}
+	if !ok || v.RepetitionLevel() != 0 {
+		return fmt.Errorf("column %s ends early", strings.Join(c.col.path, "."))
+	}
+	for {
+		c.i++
+		if v.DefinitionLevel() == c.maxDef {
+			if c.col.code != nil {
+				c.col.code(r, c.intern(v.ByteArray()))
+			} else {
+				c.col.set(r, v)
+			}
+		}
+		if v, ok, err = c.peek(); err != nil {
+			return err
+		}
+		if !ok || v.RepetitionLevel() == 0 {
+			return nil
+		}
+	}
+}
+
+// intern returns b as a string that stays valid after the page is
+// released, allocating once per distinct value.
+func (c *columnReader) intern(b []byte) string {
+	s, ok := c.codes[string(b)]
+	if !ok {
+		s = string(b)
+		c.codes[s] = s
+	}
+	return s
+}
+
+func (c *columnReader) close() {
+	c.release()
+	if c.page != nil {
+		parquet.Release(c.page)
+		c.page = nil
+	}
+	c.pages.Close()
+}
+
+// countRowGroup reads the counted columns of rg and counts every row into
+// t, appending its source line to lines.
+func countRowGroup(rg parquet.RowGroup, t *tally, lines []int64, codes map[string]string) ([]int64, error) {
+	schema := rg.Schema()
+	chunks := rg.ColumnChunks()
+	cols := make([]*columnReader, len(countedColumns))
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.close()
+			}
+		}
+	}()
+	for i, cc := range countedColumns {
+		leaf, ok := schema.Lookup(cc.path...)
+		if !ok {
+			return lines, fmt.Errorf("column %s missing", strings.Join(cc.path, "."))
+		}
+		cols[i] = &columnReader{col: cc, maxDef: leaf.MaxDefinitionLevel, pages: chunks[leaf.ColumnIndex].Pages(),
+			buf: make([]parquet.Value, 512), codes: codes}
+	}
+	// Column by column over blocks of rows: each column's decoding stays
+	// hot in the cache.
+	rows := make([]formats.Row, 128)
+	for left := rg.NumRows(); left > 0; {
+		block := rows[:min(left, int64(len(rows)))]
+		left -= int64(len(block))
+		for i := range block {
+			block[i].Reset()
+		}
+		for _, c := range cols {
+			for i := range block {
+				if err := c.readRow(&block[i]); err != nil {
+					return lines, err
+				}
+			}
+		}
+		for i := range block {
+			t.count(&block[i])
+			lines = append(lines, block[i].SourceLine)
+		}
+		for _, c := range cols {
+			c.release()
+		}
+	}
+	for _, c := range cols {
+		if _, more, err := c.peek(); err != nil {
+			return lines, err
+		} else if more {
+			return lines, fmt.Errorf("column %s holds more rows than the row group", strings.Join(c.col.path, "."))
+		}
+	}
+	return lines, nil
 }
 
 // verifyOutput reads the rows/ parts back and checks the accounting before
@@ -101,29 +269,16 @@ func verifyOutput(ctx context.Context, src Sink, rowsPrefix string, files []Outp
 	for w := range n {
 		tallies[w] = newTally()
 		g.Go(func() error {
-			buf := make([]countedRow, 1024)
+			codes := map[string]string{}
 			for i := w; i < len(groups); i += n {
-				r := parquet.NewGenericRowGroupReader[countedRow](groups[i].rg)
-				for {
-					k, err := r.Read(buf)
-					for j := range buf[:k] {
-						row := buf[j].row()
-						tallies[w].count(&row)
-						lines[w] = append(lines[w], buf[j].SourceLine)
-					}
-					if errors.Is(err, io.EOF) {
-						break
-					}
-					if err != nil {
-						r.Close()
-						return fmt.Errorf("read back %s: %w", groups[i].file, err)
-					}
-					if err := gctx.Err(); err != nil {
-						r.Close()
-						return err
-					}
+				if err := gctx.Err(); err != nil {
+					return err
 				}
-				r.Close()
+				var err error
+				lines[w], err = countRowGroup(groups[i].rg, tallies[w], lines[w], codes)
+				if err != nil {
+					return fmt.Errorf("read back %s: %w", groups[i].file, err)
+				}
 			}
 			return nil
 		})
