@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"os"
 	"runtime"
 	"strings"
@@ -167,8 +168,8 @@ func (c *columnReader) close() {
 }
 
 // countRowGroup reads the counted columns of rg and counts every row into
-// t, appending its source line to lines.
-func countRowGroup(rg parquet.RowGroup, t *tally, lines []int64, codes map[string]string) ([]int64, error) {
+// t, adding its source line to lines.
+func countRowGroup(rg parquet.RowGroup, t *tally, lines *lineSet, codes map[string]string) error {
 	schema := rg.Schema()
 	chunks := rg.ColumnChunks()
 	cols := make([]*columnReader, len(countedColumns))
@@ -182,7 +183,7 @@ func countRowGroup(rg parquet.RowGroup, t *tally, lines []int64, codes map[strin
 	for i, cc := range countedColumns {
 		leaf, ok := schema.Lookup(cc.path...)
 		if !ok {
-			return lines, fmt.Errorf("column %s missing", strings.Join(cc.path, "."))
+			return fmt.Errorf("column %s missing", strings.Join(cc.path, "."))
 		}
 		cols[i] = &columnReader{col: cc, maxDef: leaf.MaxDefinitionLevel, pages: chunks[leaf.ColumnIndex].Pages(),
 			buf: make([]parquet.Value, 512), codes: codes}
@@ -199,13 +200,15 @@ func countRowGroup(rg parquet.RowGroup, t *tally, lines []int64, codes map[strin
 		for _, c := range cols {
 			for i := range block {
 				if err := c.readRow(&block[i]); err != nil {
-					return lines, err
+					return err
 				}
 			}
 		}
 		for i := range block {
 			t.count(&block[i])
-			lines = append(lines, block[i].SourceLine)
+			if !lines.add(block[i].SourceLine) {
+				return fmt.Errorf("%w: source_line %d appears twice in %s", ErrAccounting, block[i].SourceLine, RowsDir)
+			}
 		}
 		for _, c := range cols {
 			c.release()
@@ -213,12 +216,12 @@ func countRowGroup(rg parquet.RowGroup, t *tally, lines []int64, codes map[strin
 	}
 	for _, c := range cols {
 		if _, more, err := c.peek(); err != nil {
-			return lines, err
+			return err
 		} else if more {
-			return lines, fmt.Errorf("column %s holds more rows than the row group", strings.Join(c.col.path, "."))
+			return fmt.Errorf("column %s holds more rows than the row group", strings.Join(c.col.path, "."))
 		}
 	}
-	return lines, nil
+	return nil
 }
 
 // verifyOutput reads the rows/ parts back and checks the accounting before
@@ -264,19 +267,17 @@ func verifyOutput(ctx context.Context, src Sink, rowsPrefix string, files []Outp
 	}
 	n := min(runtime.GOMAXPROCS(0), max(len(groups), 1))
 	tallies := make([]*tally, n)
-	lines := make([][]int64, n)
+	lines := make([]*lineSet, n)
 	g, gctx := errgroup.WithContext(ctx)
 	for w := range n {
-		tallies[w] = newTally()
+		tallies[w], lines[w] = newTally(), newLineSet()
 		g.Go(func() error {
 			codes := map[string]string{}
 			for i := w; i < len(groups); i += n {
 				if err := gctx.Err(); err != nil {
 					return err
 				}
-				var err error
-				lines[w], err = countRowGroup(groups[i].rg, tallies[w], lines[w], codes)
-				if err != nil {
+				if err := countRowGroup(groups[i].rg, tallies[w], lines[w], codes); err != nil {
 					return fmt.Errorf("read back %s: %w", groups[i].file, err)
 				}
 			}
@@ -287,11 +288,10 @@ func verifyOutput(ctx context.Context, src Sink, rowsPrefix string, files []Outp
 		return err
 	}
 	got := newTally()
-	seen := newLineSet()
 	for w := range n {
 		got.add(tallies[w])
-		for _, l := range lines[w] {
-			if !seen.add(l) {
+		if w > 0 {
+			if l, ok := lines[0].merge(lines[w]); !ok {
 				return fmt.Errorf("%w: source_line %d appears twice in %s", ErrAccounting, l, RowsDir)
 			}
 		}
@@ -329,6 +329,20 @@ func openReaderAt(ctx context.Context, src Sink, key string) (io.ReaderAt, func(
 		return nil, nil, fmt.Errorf("read back %s: %w", key, err)
 	}
 	return tmp, cleanup, nil
+}
+
+// merge adds o's lines to s; on a line in both it returns it and false.
+func (s *lineSet) merge(o *lineSet) (int64, bool) {
+	for len(s.bits) < len(o.bits) {
+		s.bits = append(s.bits, make([]uint64, len(o.bits)-len(s.bits))...)
+	}
+	for i, b := range o.bits {
+		if both := s.bits[i] & b; both != 0 {
+			return int64(i)<<6 | int64(bits.TrailingZeros64(both)), false
+		}
+		s.bits[i] |= b
+	}
+	return 0, true
 }
 
 // lineSet is a growable bitset of source lines.

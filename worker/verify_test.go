@@ -96,7 +96,9 @@ func TestVerifyOutput(t *testing.T) {
 			w[43].Phones = nil
 		}},
 		{name: "a raw value emptied", edit: func(w []formats.Row) { w[44].Rejected = false; w[44].EmailRaw = "" }},
-		{name: "a source line twice", edit: func(w []formats.Row) { w[60].SourceLine = w[3].SourceLine }},
+		{name: "a source line twice in a row group", edit: func(w []formats.Row) { w[4].SourceLine = w[3].SourceLine }},
+		{name: "a source line twice in other row groups", edit: func(w []formats.Row) { w[10].SourceLine = w[3].SourceLine }},
+		{name: "a source line twice in other parts", edit: func(w []formats.Row) { w[60].SourceLine = w[3].SourceLine }},
 		{name: "the writer counted differently", expect: func(want []formats.Row) { want[0].Rejected = !want[0].Rejected }},
 	}
 	for _, tt := range tests {
