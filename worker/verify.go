@@ -20,64 +20,189 @@ import (
 // countedColumns are the columns the counts are computed from: the
 // read-back check decodes only these, column by column, straight into the
 // fields of a formats.Row that tally.count then counts (the one definition
-// of every count). set stores one value of a row; for a list column it is
-// called once per element.
+// of every count). Each column has one setter, by its physical type; for
+// a list column it is called once per element.
 var countedColumns = []countedColumn{
-	{path: []string{"source_line"}, set: func(r *formats.Row, v parquet.Value) { r.SourceLine = v.Int64() }},
-	{path: []string{"rejected"}, set: func(r *formats.Row, v parquet.Value) { r.Rejected = v.Boolean() }},
-	{path: []string{"phone_raw"}, set: func(r *formats.Row, v parquet.Value) { r.PhoneRaw = pageString(v) }},
-	{path: []string{"mobile_raw"}, set: func(r *formats.Row, v parquet.Value) { r.MobileRaw = pageString(v) }},
-	{path: []string{"email_raw"}, set: func(r *formats.Row, v parquet.Value) { r.EmailRaw = pageString(v) }},
-	{path: []string{"phones", "list", "element"}, set: func(r *formats.Row, v parquet.Value) { r.Phones = append(r.Phones, pageString(v)) }},
-	{path: []string{"phone_valid"}, set: func(r *formats.Row, v parquet.Value) { r.PhoneValid = v.Boolean() }},
-	{path: []string{"mobile_valid"}, set: func(r *formats.Row, v parquet.Value) { r.MobileValid = v.Boolean() }},
-	{path: []string{"postal_valid"}, set: func(r *formats.Row, v parquet.Value) { r.PostalValid = v.Boolean() }},
-	{path: []string{"pnr_valid"}, set: func(r *formats.Row, v parquet.Value) { r.PNRValid = v.Boolean() }},
-	{path: []string{"email_valid"}, set: func(r *formats.Row, v parquet.Value) { r.EmailValid = v.Boolean() }},
-	{path: []string{"nix_listed"}, set: func(r *formats.Row, v parquet.Value) { r.NIXListed = formats.Bool(v.Boolean()) }},
-	{path: []string{"robinson"}, set: func(r *formats.Row, v parquet.Value) { r.Robinson = formats.Bool(v.Boolean()) }},
-	{path: []string{"internal_dnc"}, set: func(r *formats.Row, v parquet.Value) { r.InternalDNC = formats.Bool(v.Boolean()) }},
-	{path: []string{"deceased"}, set: func(r *formats.Row, v parquet.Value) { r.Deceased = formats.Bool(v.Boolean()) }},
-	{path: []string{"erased"}, set: func(r *formats.Row, v parquet.Value) { r.Erased = formats.Bool(v.Boolean()) }},
-	{path: []string{"moved"}, set: func(r *formats.Row, v parquet.Value) { r.Moved = formats.Bool(v.Boolean()) }},
-	{path: []string{"phone_owner_match"}, set: func(r *formats.Row, v parquet.Value) { r.PhoneOwnerMatch = formats.Bool(v.Boolean()) }},
-	{path: []string{"duplicate_of"}, set: func(r *formats.Row, v parquet.Value) { r.DuplicateOf = v.Int64() }},
-	{path: []string{"callable"}, set: func(r *formats.Row, v parquet.Value) { r.Callable = v.Boolean() }},
-	{path: []string{"mailable"}, set: func(r *formats.Row, v parquet.Value) { r.Mailable = v.Boolean() }},
+	{path: []string{"source_line"}, setInt: func(r *formats.Row, v int64) { r.SourceLine = v }},
+	{path: []string{"rejected"}, setBool: func(r *formats.Row, v bool) { r.Rejected = v }},
+	{path: []string{"phone_raw"}, setString: func(r *formats.Row, v string) { r.PhoneRaw = v }},
+	{path: []string{"mobile_raw"}, setString: func(r *formats.Row, v string) { r.MobileRaw = v }},
+	{path: []string{"email_raw"}, setString: func(r *formats.Row, v string) { r.EmailRaw = v }},
+	{path: []string{"phones", "list", "element"}, setString: func(r *formats.Row, v string) { r.Phones = append(r.Phones, v) }},
+	{path: []string{"phone_valid"}, setBool: func(r *formats.Row, v bool) { r.PhoneValid = v }},
+	{path: []string{"mobile_valid"}, setBool: func(r *formats.Row, v bool) { r.MobileValid = v }},
+	{path: []string{"postal_valid"}, setBool: func(r *formats.Row, v bool) { r.PostalValid = v }},
+	{path: []string{"pnr_valid"}, setBool: func(r *formats.Row, v bool) { r.PNRValid = v }},
+	{path: []string{"email_valid"}, setBool: func(r *formats.Row, v bool) { r.EmailValid = v }},
+	{path: []string{"nix_listed"}, setBool: func(r *formats.Row, v bool) { r.NIXListed = formats.Bool(v) }},
+	{path: []string{"robinson"}, setBool: func(r *formats.Row, v bool) { r.Robinson = formats.Bool(v) }},
+	{path: []string{"internal_dnc"}, setBool: func(r *formats.Row, v bool) { r.InternalDNC = formats.Bool(v) }},
+	{path: []string{"deceased"}, setBool: func(r *formats.Row, v bool) { r.Deceased = formats.Bool(v) }},
+	{path: []string{"erased"}, setBool: func(r *formats.Row, v bool) { r.Erased = formats.Bool(v) }},
+	{path: []string{"moved"}, setBool: func(r *formats.Row, v bool) { r.Moved = formats.Bool(v) }},
+	{path: []string{"phone_owner_match"}, setBool: func(r *formats.Row, v bool) { r.PhoneOwnerMatch = formats.Bool(v) }},
+	{path: []string{"duplicate_of"}, setInt: func(r *formats.Row, v int64) { r.DuplicateOf = v }},
+	{path: []string{"callable"}, setBool: func(r *formats.Row, v bool) { r.Callable = v }},
+	{path: []string{"mailable"}, setBool: func(r *formats.Row, v bool) { r.Mailable = v }},
 	{path: []string{"reasons", "list", "element"}, code: func(r *formats.Row, s string) { r.Reasons = append(r.Reasons, s) }},
 }
 
 type countedColumn struct {
-	path []string
-	set  func(*formats.Row, parquet.Value)
-	// code, instead of set, stores an interned copy of a string value, for
-	// values that outlive the row (reason codes become map keys).
+	path    []string
+	setInt  func(*formats.Row, int64)
+	setBool func(*formats.Row, bool)
+	// setString gets a string that points into the page (no copy): it is
+	// valid until the column reader releases the page, after the block of
+	// rows is counted, so it must not outlive the row.
+	setString func(*formats.Row, string)
+	// code gets an interned copy instead, for strings that outlive the
+	// row (reason codes become map keys).
 	code func(*formats.Row, string)
 }
 
-// pageString returns v's bytes as a string without copying. The string
-// points into the page the value was read from: it is valid until the
-// column reader releases that page after counting the block of rows, so it
-// must not outlive the row (tally.count keeps only interned reason codes).
-func pageString(v parquet.Value) string {
-	b := v.ByteArray()
-	if len(b) == 0 {
-		return ""
+func (c *countedColumn) kind() parquet.Kind {
+	switch {
+	case c.setInt != nil:
+		return parquet.Int64
+	case c.setBool != nil:
+		return parquet.Boolean
 	}
-	return unsafe.String(&b[0], len(b))
+	return parquet.ByteArray
 }
 
-// columnReader yields the values of one column chunk, row by row.
+// columnReader yields the values of one column chunk, row by row, from the
+// pages' decoded data (levels and values), without per-value conversion.
+// Pages are read in sequence, never sought, so none is a slice of another.
 type columnReader struct {
 	col    countedColumn
-	maxDef int
+	name   string
+	kind   parquet.Kind
+	maxDef byte
 	pages  parquet.Pages
-	page   parquet.Page
-	values parquet.ValueReader
-	buf    []parquet.Value
-	i, n   int
+	page   parquet.Page      // current page
+	held   []parquet.Page    // finished pages, still referenced by rows
 	codes  map[string]string // interned strings, for code columns
-	held   []parquet.Page    // pages finished but still referenced by rows
+
+	n, slot, val int    // level slots in the page, next slot, next value
+	defs, reps   []byte // nil when the column has no such levels
+	ints         []int64
+	bits         []byte
+	data         []byte
+	offs         []uint32
+}
+
+// load moves to the next non-empty page; false at the end of the chunk.
+func (c *columnReader) load() (bool, error) {
+	for {
+		if c.page != nil {
+			c.held = append(c.held, c.page)
+			c.page = nil
+		}
+		p, err := c.pages.ReadPage()
+		if errors.Is(err, io.EOF) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		c.page = p
+		if p.Dictionary() != nil {
+			return false, fmt.Errorf("column %s: dictionary-encoded page", c.name)
+		}
+		c.n, c.slot, c.val = int(p.NumValues()), 0, 0
+		c.defs, c.reps = p.DefinitionLevels(), p.RepetitionLevels()
+		if (c.defs != nil && len(c.defs) != c.n) || (c.reps != nil && len(c.reps) != c.n) {
+			return false, fmt.Errorf("column %s: %d levels for %d values", c.name, len(c.defs), c.n)
+		}
+		values := c.n
+		if c.defs != nil {
+			values = 0
+			for _, d := range c.defs {
+				if d == c.maxDef {
+					values++
+				}
+			}
+		}
+		d := p.Data()
+		ok := true
+		switch c.kind {
+		case parquet.Int64:
+			c.ints = d.Int64()
+			ok = len(c.ints) == values
+		case parquet.Boolean:
+			c.bits = d.Boolean()
+			ok = len(c.bits) >= (values+7)/8
+		default:
+			c.data, c.offs = d.ByteArray()
+			ok = len(c.offs) == values+1 || (values == 0 && len(c.offs) == 0)
+		}
+		if !ok {
+			return false, fmt.Errorf("column %s: page holds fewer values than its levels say", c.name)
+		}
+		if c.n > 0 {
+			return true, nil
+		}
+	}
+}
+
+// readRow stores the next row's values into r.
+func (c *columnReader) readRow(r *formats.Row) error {
+	for first := true; ; first = false {
+		if c.slot == c.n {
+			more, err := c.load()
+			if err != nil {
+				return err
+			}
+			if !more {
+				if first {
+					return fmt.Errorf("column %s ends early", c.name)
+				}
+				return nil
+			}
+		}
+		if c.reps != nil && (c.reps[c.slot] == 0) != first {
+			if first {
+				return fmt.Errorf("column %s: a row starts inside a list", c.name)
+			}
+			return nil // the next row's first value
+		}
+		def := c.maxDef
+		if c.defs != nil {
+			def = c.defs[c.slot]
+		}
+		c.slot++
+		if def == c.maxDef {
+			i := c.val
+			c.val++
+			switch c.kind {
+			case parquet.Int64:
+				c.col.setInt(r, c.ints[i])
+			case parquet.Boolean:
+				c.col.setBool(r, c.bits[i>>3]>>(i&7)&1 != 0)
+			default:
+				b := c.data[c.offs[i]:c.offs[i+1]]
+				if c.col.code != nil {
+					c.col.code(r, c.intern(b))
+				} else if len(b) > 0 {
+					c.col.setString(r, unsafe.String(&b[0], len(b)))
+				} else {
+					c.col.setString(r, "")
+				}
+			}
+		}
+		if c.reps == nil {
+			return nil
+		}
+	}
+}
+
+// atEnd reports whether every value of the chunk was read.
+func (c *columnReader) atEnd() (bool, error) {
+	if c.slot < c.n {
+		return false, nil
+	}
+	more, err := c.load()
+	return !more, err
 }
 
 // release gives back the finished pages, once no row refers to them.
@@ -87,64 +212,6 @@ func (c *columnReader) release() {
 		c.held[i] = nil
 	}
 	c.held = c.held[:0]
-}
-
-// peek returns the next value without consuming it; ok is false at the
-// end of the chunk.
-func (c *columnReader) peek() (parquet.Value, bool, error) {
-	for c.i == c.n {
-		if c.values == nil {
-			if c.page != nil {
-				c.held = append(c.held, c.page)
-				c.page = nil
-			}
-			p, err := c.pages.ReadPage()
-			if errors.Is(err, io.EOF) {
-				return parquet.Value{}, false, nil
-			}
-			if err != nil {
-				return parquet.Value{}, false, err
-			}
-			c.page, c.values = p, p.Values()
-		}
-		n, err := c.values.ReadValues(c.buf)
-		c.i, c.n = 0, n
-		if errors.Is(err, io.EOF) {
-			c.values = nil
-		} else if err != nil {
-			return parquet.Value{}, false, err
-		} else if n == 0 {
-			return parquet.Value{}, false, io.ErrNoProgress
-		}
-	}
-	return c.buf[c.i], true, nil
-}
-
-// readRow stores the next row's values into r.
-func (c *columnReader) readRow(r *formats.Row) error {
-	v, ok, err := c.peek()
-	if err != nil {
-		return err
-	}
-	if !ok || v.RepetitionLevel() != 0 {
-		return fmt.Errorf("column %s ends early", strings.Join(c.col.path, "."))
-	}
-	for {
-		c.i++
-		if v.DefinitionLevel() == c.maxDef {
-			if c.col.code != nil {
-				c.col.code(r, c.intern(v.ByteArray()))
-			} else {
-				c.col.set(r, v)
-			}
-		}
-		if v, ok, err = c.peek(); err != nil {
-			return err
-		}
-		if !ok || v.RepetitionLevel() == 0 {
-			return nil
-		}
-	}
 }
 
 // intern returns b as a string that stays valid after the page is
@@ -185,8 +252,12 @@ func countRowGroup(rg parquet.RowGroup, t *tally, lines *lineSet, codes map[stri
 		if !ok {
 			return fmt.Errorf("column %s missing", strings.Join(cc.path, "."))
 		}
-		cols[i] = &columnReader{col: cc, maxDef: leaf.MaxDefinitionLevel, pages: chunks[leaf.ColumnIndex].Pages(),
-			buf: make([]parquet.Value, 512), codes: codes}
+		name := strings.Join(cc.path, ".")
+		if k := leaf.Node.Type().Kind(); k != cc.kind() {
+			return fmt.Errorf("column %s is %s, want %s", name, k, cc.kind())
+		}
+		cols[i] = &columnReader{col: cc, name: name, kind: cc.kind(), maxDef: byte(leaf.MaxDefinitionLevel),
+			pages: chunks[leaf.ColumnIndex].Pages(), codes: codes}
 	}
 	// Column by column over blocks of rows: each column's decoding stays
 	// hot in the cache.
@@ -215,10 +286,10 @@ func countRowGroup(rg parquet.RowGroup, t *tally, lines *lineSet, codes map[stri
 		}
 	}
 	for _, c := range cols {
-		if _, more, err := c.peek(); err != nil {
+		if end, err := c.atEnd(); err != nil {
 			return err
-		} else if more {
-			return fmt.Errorf("column %s holds more rows than the row group", strings.Join(c.col.path, "."))
+		} else if !end {
+			return fmt.Errorf("column %s holds more rows than the row group", c.name)
 		}
 	}
 	return nil
