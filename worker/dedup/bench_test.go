@@ -87,3 +87,24 @@ func BenchmarkDedup(b *testing.B) {
 			s.DuplicateRows, s.ExactDuplicateRows, s.Households, s.Comparisons, s.OversizedBlocks, state>>20)
 	}
 }
+
+// BenchmarkRadixSort sorts a million hashed blocking keys, as Plan does
+// once per kind.
+func BenchmarkRadixSort(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		sort func(a, tmp []pair)
+	}{{"full", radixSort}, {"hashed", radixSortHashed}} {
+		b.Run(bc.name, func(b *testing.B) {
+			src := make([]pair, 1<<20)
+			for i := range src {
+				src[i] = pair{key: mix(uint64(i%700000), 3), idx: uint32(i)}
+			}
+			a, tmp := make([]pair, len(src)), make([]pair, len(src))
+			for b.Loop() {
+				copy(a, src)
+				bc.sort(a, tmp)
+			}
+		})
+	}
+}

@@ -389,7 +389,7 @@ func (d *Deduper) planExact(ctx context.Context, pairs, tmp *[]pair) error {
 			}
 		}
 		p, *tmp = grow(p, *tmp)
-		radixSort(p, *tmp)
+		radixSortHashed(p, *tmp)
 		for s := 0; s < len(p); {
 			e := s + 1
 			for e < len(p) && p[e].key == p[s].key {
@@ -503,7 +503,7 @@ func (d *Deduper) planKind(ctx context.Context, k kind, pairs, tmp *[]pair) erro
 			}
 		}
 		p, *tmp = grow(p, *tmp)
-		radixSort(p, *tmp)
+		radixSortHashed(p, *tmp)
 		for s := 0; s < len(p); {
 			e := s + 1
 			for e < len(p) && p[e].key == p[s].key {

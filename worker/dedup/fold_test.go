@@ -1,6 +1,9 @@
 package dedup
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestFold(t *testing.T) {
 	tests := []struct{ name, in, want string }{
@@ -70,6 +73,32 @@ func TestJaroWinkler(t *testing.T) {
 		if rev := JaroWinkler(tc.b, tc.a); rev != got {
 			t.Errorf("JaroWinkler not symmetric for %q, %q: %v vs %v", tc.a, tc.b, got, rev)
 		}
+	}
+}
+
+func TestRadixSortHashedMatchesRadixSort(t *testing.T) {
+	tests := []struct {
+		name string
+		keys func(i int) uint64
+	}{
+		{"hashes", func(i int) uint64 { return mix(uint64(i%5000), 7) }},
+		{"shared high bits", func(i int) uint64 { return uint64(i%13)<<32 | uint64((i*7919)%101) }},
+		{"small keys", func(i int) uint64 { return uint64((i * 31) % 977) }},
+		{"one key", func(int) uint64 { return 42 }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			want := make([]pair, 20000)
+			for i := range want {
+				want[i] = pair{key: tc.keys(i), idx: uint32(i)}
+			}
+			got := slices.Clone(want)
+			radixSort(want, make([]pair, len(want)))
+			radixSortHashed(got, make([]pair, len(got)))
+			if !slices.Equal(got, want) {
+				t.Fatal("radixSortHashed and radixSort disagree")
+			}
+		})
 	}
 }
 

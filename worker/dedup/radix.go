@@ -1,5 +1,10 @@
 package dedup
 
+import (
+	"cmp"
+	"slices"
+)
+
 // pair is one blocking entry: a key and the row it came from. sub orders
 // rows inside an oversized block (sorted-neighbourhood window).
 type pair struct {
@@ -41,5 +46,52 @@ func radixSort(a, tmp []pair) {
 	}
 	if &src[0] != &a[0] {
 		copy(a, src)
+	}
+}
+
+// radixSortHashed sorts a by key, stably, like radixSort, for keys that are
+// hashes (uniform high bits): two radix passes on the high 32 bits, then
+// the rare runs of keys that share their high 32 bits but differ are
+// sorted by the whole key. Half the passes of radixSort over the data.
+func radixSortHashed(a, tmp []pair) {
+	if len(a) < 2 {
+		return
+	}
+	tmp = tmp[:len(a)]
+	var count [1 << 16]int
+	src, dst := a, tmp
+	for shift := uint(32); shift < 64; shift += 16 {
+		clear(count[:])
+		for i := range src {
+			count[uint16(src[i].key>>shift)]++
+		}
+		if count[uint16(src[0].key>>shift)] == len(src) {
+			continue
+		}
+		sum := 0
+		for d, c := range count {
+			count[d] = sum
+			sum += c
+		}
+		for i := range src {
+			d := uint16(src[i].key >> shift)
+			dst[count[d]] = src[i]
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &a[0] {
+		copy(a, src)
+	}
+	for s := 0; s < len(a); {
+		hi, mixed := a[s].key>>32, false
+		e := s + 1
+		for ; e < len(a) && a[e].key>>32 == hi; e++ {
+			mixed = mixed || a[e].key != a[s].key
+		}
+		if mixed {
+			slices.SortStableFunc(a[s:e], func(x, y pair) int { return cmp.Compare(x.key, y.key) })
+		}
+		s = e
 	}
 }
