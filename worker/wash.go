@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -330,21 +331,29 @@ func (r *run) openStages(ctx context.Context) ([]Stage, formats.Mapping, formats
 	return stages, m, info, nil
 }
 
-// pass streams the input through stages once.
+// pass streams the input through stages once (the planner's first pass:
+// no checksum, the writing pass computes it).
 func (r *run) pass(ctx context.Context, stages []Stage, sink SinkFunc) error {
-	_, err := r.passHashed(ctx, stages, sink)
+	_, err := r.streamInput(ctx, stages, sink, nil)
 	return err
 }
 
 // passHashed is pass, also returning the input's SHA-256.
 func (r *run) passHashed(ctx context.Context, stages []Stage, sink SinkFunc) (string, error) {
+	return r.streamInput(ctx, stages, sink, sha256.New())
+}
+
+func (r *run) streamInput(ctx context.Context, stages []Stage, sink SinkFunc, h hash.Hash) (string, error) {
 	rc, err := r.cfg.In.Open(ctx, r.cfg.InKey)
 	if err != nil {
 		return "", fmt.Errorf("open input: %w", err)
 	}
 	defer rc.Close()
-	h := sha256.New()
-	rd, err := r.cfg.Open(io.TeeReader(rc, h), r.cfg.InKey)
+	var in io.Reader = rc
+	if h != nil {
+		in = io.TeeReader(rc, h)
+	}
+	rd, err := r.cfg.Open(in, r.cfg.InKey)
 	if err != nil {
 		return "", err
 	}
@@ -356,6 +365,9 @@ func (r *run) passHashed(ctx context.Context, stages []Stage, sink SinkFunc) (st
 		batchSize: r.cfg.Batch, counters: r.cfg.Counters}
 	if err := p.run(ctx); err != nil {
 		return "", err
+	}
+	if h == nil {
+		return "", nil
 	}
 	// Hash whatever the reader did not consume (trailing bytes).
 	if _, err := io.Copy(h, rc); err != nil {

@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"os"
 	"path"
+	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,9 +22,9 @@ import (
 )
 
 type washFlags struct {
-	in, registers, out, supplier, company, asof, mode, profile, country, runID, index, cpuProfile, timings string
-	force, quiet, jsonOut, verbose                                                                         bool
-	workers                                                                                                int
+	in, registers, out, supplier, company, asof, mode, profile, country, runID, index, cpuProfile, timings, memLimit string
+	force, quiet, jsonOut, verbose                                                                                   bool
+	workers                                                                                                          int
 }
 
 func runWash(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -44,6 +46,7 @@ func runWash(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&f.jsonOut, "json", false, "print the scorecard as JSON instead of the summary table")
 	fs.BoolVar(&f.verbose, "verbose", false, "log progress to stderr (no personal data is ever logged)")
 	fs.IntVar(&f.workers, "workers", 0, "goroutines per stage (default: number of CPUs)")
+	fs.StringVar(&f.memLimit, "memory-limit", "1GiB", "soft memory limit for the Go runtime (e.g. 1GiB, 512MiB; 0 for none); GOMEMLIMIT, if set, wins")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for `go tool pprof`)")
 	fs.StringVar(&f.timings, "timings", "", "write elapsed time and per-stage busy time as JSON to this file (used by listwash bench)")
 	if err := parseFlags(fs, args); err != nil {
@@ -53,6 +56,9 @@ func runWash(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stderr, "listwash wash: --in and --out are required")
 		fs.Usage()
 		return errUsage
+	}
+	if err := applyMemoryLimit(f.memLimit); err != nil {
+		return err
 	}
 	return wash(ctx, f, stdout, stderr)
 }
@@ -331,4 +337,36 @@ func writeTimings(path string, res *worker.Result, timer *worker.Timer) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o644)
+}
+
+// applyMemoryLimit sets the Go runtime's soft memory limit: the garbage
+// collector works harder as the heap nears it, which keeps the peak RSS of a
+// large wash (dedup state) close to the live heap instead of twice it. It is
+// soft: a wash that needs more still runs. GOMEMLIMIT in the environment
+// wins.
+func applyMemoryLimit(s string) error {
+	if os.Getenv("GOMEMLIMIT") != "" || s == "" || s == "0" {
+		return nil
+	}
+	n, err := parseBytes(s)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("--memory-limit %q: want a size such as 1GiB or 512MiB", s)
+	}
+	debug.SetMemoryLimit(n)
+	return nil
+}
+
+// parseBytes reads "1GiB", "512MiB", "2G", "1048576".
+func parseBytes(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}}
+	for _, u := range units {
+		if num, ok := strings.CutSuffix(s, u.suffix); ok {
+			v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+			return int64(v * float64(u.mult)), err
+		}
+	}
+	return strconv.ParseInt(s, 10, 64)
 }

@@ -168,3 +168,14 @@ func TestWashWithProfile(t *testing.T) {
 		t.Fatalf("bad profile: exit %d %q", code, stderr)
 	}
 }
+
+func TestParseBytes(t *testing.T) {
+	for in, want := range map[string]int64{"1GiB": 1 << 30, "512MiB": 512 << 20, "2G": 2 << 30, "1048576": 1 << 20, "1.5GiB": 3 << 29} {
+		if got, err := parseBytes(in); err != nil || got != want {
+			t.Errorf("%s: %d %v, want %d", in, got, err, want)
+		}
+	}
+	if _, err := parseBytes("lots"); err == nil {
+		t.Error("lots: no error")
+	}
+}
