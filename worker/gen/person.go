@@ -1,6 +1,9 @@
 package gen
 
-import "unicode/utf8"
+import (
+	"strconv"
+	"unicode/utf8"
+)
 
 // Streams of the random generators. Person attributes come from a stream
 // seeded by the person id, so a duplicate can regenerate its person.
@@ -331,8 +334,13 @@ func (p *person) appendEmailLocal(b []byte) []byte {
 		b = append(appendFolded(b, first), '.')
 		b = appendFolded(b, p.last)
 		b = appendDigits(b, uint64(p.id)+1_000_000, 7)
+		return b
 	}
-	return b
+	// A real address belongs to one person: the invented persons who share
+	// a name must not share an address (at a million rows thousands do),
+	// so the person id follows, written after a dot.
+	b = append(b, '.')
+	return strconv.AppendUint(b, uint64(p.id), 10)
 }
 
 func firstWord(b []byte) []byte {
