@@ -75,7 +75,9 @@ type Worker struct {
 	// 0: 1 (a wash uses every core by itself).
 	Concurrency int `yaml:"concurrency"`
 	// ChunkSize is the input size from which a file is split into chunks
-	// (inputs of at least this size are planned into chunks washed by any worker, then merged). 0: 64 MiB.
+	// (inputs of at least this size are planned into chunks washed by any
+	// worker, then merged). 0: 4 GiB. The merge is serial, so chunking pays
+	// only for files too big for one machine; see docs/runtime.md.
 	ChunkSize int64 `yaml:"chunk_size"`
 	// ShutdownTimeout is how long SIGTERM waits for running washes before
 	// they are cancelled (and retried elsewhere). 0: 30s.
@@ -98,7 +100,7 @@ type Listen struct {
 // Defaults.
 const (
 	DefaultSweepInterval   = 5 * time.Minute
-	DefaultChunkSize       = 64 << 20
+	DefaultChunkSize       = 4 << 30
 	DefaultShutdownTimeout = 30 * time.Second
 )
 

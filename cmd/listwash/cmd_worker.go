@@ -188,7 +188,10 @@ func startWorker(ctx context.Context, cfg infra.Config, logger *slog.Logger) (*r
 		Logger: asynqLogger{logger}, LogLevel: asynq.WarnLevel,
 		// A wash that failed for an infrastructure reason waits a little
 		// longer each time; bad inputs never come back (SkipRetry).
-		RetryDelayFunc: func(n int, _ error, _ *asynq.Task) time.Duration {
+		RetryDelayFunc: func(n int, err error, _ *asynq.Task) time.Duration {
+			if errors.Is(err, asynq.ErrLeaseExpired) {
+				return 0 // a crashed worker's task: safe to rerun at once
+			}
 			return min(time.Duration(1<<min(n, 10))*5*time.Second, 30*time.Minute)
 		},
 	})
