@@ -18,35 +18,7 @@ type pair struct {
 // LSD radix with 16-bit digits: four linear passes, no comparisons; passes
 // where every key has the same digit are skipped.
 func radixSort(a, tmp []pair) {
-	if len(a) < 2 {
-		return
-	}
-	tmp = tmp[:len(a)]
-	var count [1 << 16]int
-	src, dst := a, tmp
-	for shift := uint(0); shift < 64; shift += 16 {
-		clear(count[:])
-		for i := range src {
-			count[uint16(src[i].key>>shift)]++
-		}
-		if count[uint16(src[0].key>>shift)] == len(src) {
-			continue
-		}
-		sum := 0
-		for d, c := range count {
-			count[d] = sum
-			sum += c
-		}
-		for i := range src {
-			d := uint16(src[i].key >> shift)
-			dst[count[d]] = src[i]
-			count[d]++
-		}
-		src, dst = dst, src
-	}
-	if &src[0] != &a[0] {
-		copy(a, src)
-	}
+	radixPasses(a, tmp, 0)
 }
 
 // radixSortHashed sorts a by key, stably, like radixSort, for keys that are
@@ -54,35 +26,7 @@ func radixSort(a, tmp []pair) {
 // the rare runs of keys that share their high 32 bits but differ are
 // sorted by the whole key. Half the passes of radixSort over the data.
 func radixSortHashed(a, tmp []pair) {
-	if len(a) < 2 {
-		return
-	}
-	tmp = tmp[:len(a)]
-	var count [1 << 16]int
-	src, dst := a, tmp
-	for shift := uint(32); shift < 64; shift += 16 {
-		clear(count[:])
-		for i := range src {
-			count[uint16(src[i].key>>shift)]++
-		}
-		if count[uint16(src[0].key>>shift)] == len(src) {
-			continue
-		}
-		sum := 0
-		for d, c := range count {
-			count[d] = sum
-			sum += c
-		}
-		for i := range src {
-			d := uint16(src[i].key >> shift)
-			dst[count[d]] = src[i]
-			count[d]++
-		}
-		src, dst = dst, src
-	}
-	if &src[0] != &a[0] {
-		copy(a, src)
-	}
+	radixPasses(a, tmp, 32)
 	for s := 0; s < len(a); {
 		hi, mixed := a[s].key>>32, false
 		e := s + 1
@@ -93,5 +37,39 @@ func radixSortHashed(a, tmp []pair) {
 			slices.SortStableFunc(a[s:e], func(x, y pair) int { return cmp.Compare(x.key, y.key) })
 		}
 		s = e
+	}
+}
+
+// radixPasses sorts a stably by the key bits from bit `from` up, 16 bits a
+// pass, least significant digit first.
+func radixPasses(a, tmp []pair, from uint) {
+	if len(a) < 2 {
+		return
+	}
+	tmp = tmp[:len(a)]
+	var count [1 << 16]int
+	src, dst := a, tmp
+	for shift := from; shift < 64; shift += 16 {
+		clear(count[:])
+		for i := range src {
+			count[uint16(src[i].key>>shift)]++
+		}
+		if count[uint16(src[0].key>>shift)] == len(src) {
+			continue
+		}
+		sum := 0
+		for d, c := range count {
+			count[d] = sum
+			sum += c
+		}
+		for i := range src {
+			d := uint16(src[i].key >> shift)
+			dst[count[d]] = src[i]
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &a[0] {
+		copy(a, src)
 	}
 }
