@@ -76,16 +76,6 @@ func (s *KeySet) Has(k uint64) bool {
 	}
 }
 
-// touch loads the slot of an E.164 number (a prefetch); the value is
-// meaningless.
-func (s *KeySet) touch(e164 string) uint64 {
-	k, ok := E164Key(e164)
-	if !ok {
-		return 0
-	}
-	return s.slots[s.slot(k)]
-}
-
 // Len is the number of keys.
 func (s *KeySet) Len() int {
 	if s == nil {

@@ -39,6 +39,10 @@ const ongoing day = 1<<31 - 1
 // the internal do-not-call list (phone, email, pnr).
 type TypedList struct {
 	phones, emails, pnrs, addresses *KeySet
+	// addrPostals holds the postal codes of the address entries: a row
+	// whose postal code is not among them cannot match, and its address is
+	// not folded (most rows, as most lists hold few addresses).
+	addrPostals *KeySet
 }
 
 // Deceased holds deceased persons by personnummer and by folded
@@ -142,7 +146,7 @@ func loadCustomers(ctx context.Context, src Source, files []file, opts *LoadOpti
 
 // loadTyped reads a type,value list; allowed names the types it may hold.
 func loadTyped(ctx context.Context, src Source, files []file, opts *LoadOptions, name string, allowed ...string) (*loaded, error) {
-	var phones, emails, pnrs, addrs []uint64
+	var phones, emails, pnrs, addrs, postals []uint64
 	in := newInfo(name, files)
 	var buf []byte
 	err := forTables(ctx, src, files, []string{"type", "value"}, func(t *table) error {
@@ -176,6 +180,8 @@ func loadTyped(ctx context.Context, src Source, files []file, opts *LoadOptions,
 			if street, postal, ok := strings.Cut(v, "|"); ok && strings.TrimSpace(street) != "" {
 				buf = appendAddress(buf[:0], street, postal)
 				addrs = append(addrs, hashBytes(buf))
+				buf = appendPostal(buf[:0], postal)
+				postals = append(postals, hashBytes(buf))
 				return nil
 			}
 		}
@@ -185,7 +191,7 @@ func loadTyped(ctx context.Context, src Source, files []file, opts *LoadOptions,
 	if err != nil {
 		return nil, err
 	}
-	l := &TypedList{newKeySet(phones), newKeySet(emails), newKeySet(pnrs), newKeySet(addrs)}
+	l := &TypedList{newKeySet(phones), newKeySet(emails), newKeySet(pnrs), newKeySet(addrs), newKeySet(postals)}
 	in.Entries = l.phones.Len() + l.emails.Len() + l.pnrs.Len() + l.addresses.Len()
 	in.Bytes = l.phones.Bytes() + l.emails.Bytes() + l.pnrs.Bytes() + l.addresses.Bytes()
 	return &loaded{in, l}, nil
