@@ -33,30 +33,9 @@ func TestRuntimeChunkedWashEqualsEmbedded(t *testing.T) {
 		rows = 15000
 	}
 	ctx := context.Background()
-	dir := t.TempDir()
-	asOf := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	gc := gen.DefaultConfig()
-	gc.Rows, gc.Seed, gc.AsOf, gc.Company, gc.DefectRate = rows, 5, asOf, "Acme AB", 0.05
-	if _, err := gen.Generate(ctx, gc, dir); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "delivery.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	redisAddr := testenv.Redis(t)
-	s3env := testenv.S3Server(t)
-	cfg := infra.Config{Redis: infra.RedisFileConfig{Addr: redisAddr}, Bucket: s3env.Bucket,
-		S3: infra.S3FileConfig{Endpoint: s3env.Endpoint, Region: s3env.Config.Region,
-			AccessKeyID: s3env.Config.AccessKey, SecretAccessKey: s3env.Config.SecretKey},
-		Worker: infra.Worker{Concurrency: 2, Company: "Acme AB", ShutdownTimeout: 5 * time.Second,
-			ChunkSize: 1 << 20},
-		Listen: infra.Listen{Metrics: "off", Watch: "127.0.0.1:0"}, SweepInterval: -1}
-	cfg.SetDefaults()
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	dir, data, asOf := generateDelivery(t, rows, 5, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	cfg, _ := chunkedRuntimeConfig(t, 2)
+	var err error
 	s := &stack{cfg: cfg, logs: &bytes.Buffer{}}
 	if s.bucket, err = infra.OpenStore(ctx, cfg.BucketURL(), cfg.S3Config()); err != nil {
 		t.Fatal(err)
@@ -214,4 +193,40 @@ func rowKey(r formats.Row) formats.Row {
 		}
 	}
 	return r
+}
+
+// generateDelivery writes a generated delivery (5% defects, registers, truth)
+// into a temporary folder and returns the folder and the delivery's bytes.
+func generateDelivery(t *testing.T, rows int, seed uint64, asOf time.Time) (dir string, data []byte, _ time.Time) {
+	t.Helper()
+	dir = t.TempDir()
+	gc := gen.DefaultConfig()
+	gc.Rows, gc.Seed, gc.AsOf, gc.Company, gc.DefectRate = rows, seed, asOf, "Acme AB", 0.05
+	if _, err := gen.Generate(context.Background(), gc, dir); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "delivery.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, data, asOf
+}
+
+// chunkedRuntimeConfig starts a real redis-server and versitygw and returns
+// a validated runtime config for them that chunks files from 1 MiB.
+func chunkedRuntimeConfig(t *testing.T, concurrency int) (infra.Config, *testenv.S3Env) {
+	t.Helper()
+	redisAddr := testenv.Redis(t)
+	s3env := testenv.S3Server(t)
+	cfg := infra.Config{Redis: infra.RedisFileConfig{Addr: redisAddr}, Bucket: s3env.Bucket,
+		S3: infra.S3FileConfig{Endpoint: s3env.Endpoint, Region: s3env.Config.Region,
+			AccessKeyID: s3env.Config.AccessKey, SecretAccessKey: s3env.Config.SecretKey},
+		Worker: infra.Worker{Concurrency: concurrency, Company: "Acme AB", ShutdownTimeout: 5 * time.Second,
+			ChunkSize: 1 << 20},
+		Listen: infra.Listen{Metrics: "off", Watch: "127.0.0.1:0"}, SweepInterval: -1}
+	cfg.SetDefaults()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return cfg, s3env
 }

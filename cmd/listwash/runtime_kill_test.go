@@ -23,10 +23,8 @@ import (
 
 	"github.com/listwash/listwash/formats"
 	"github.com/listwash/listwash/infra"
-	"github.com/listwash/listwash/infra/testenv"
 	"github.com/listwash/listwash/jobs"
 	"github.com/listwash/listwash/worker"
-	"github.com/listwash/listwash/worker/gen"
 )
 
 // reexecEnv makes the test binary behave as the listwash binary: tests
@@ -96,30 +94,10 @@ func TestRuntimeWorkerKilledMidChunk(t *testing.T) {
 	const rows = 30000 // ~2.9 MB: 3 chunks of 1 MiB, ~2 s each under -race
 	testStart := time.Now()
 	ctx := context.Background()
-	dir := t.TempDir()
-	asOf := time.Now().UTC().Truncate(24 * time.Hour)
-	gc := gen.DefaultConfig()
-	gc.Rows, gc.Seed, gc.AsOf, gc.Company, gc.DefectRate = rows, 11, asOf, "Acme AB", 0.05
-	if _, err := gen.Generate(ctx, gc, dir); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "delivery.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	redisAddr := testenv.Redis(t)
-	s3env := testenv.S3Server(t)
-	cfg := infra.Config{Redis: infra.RedisFileConfig{Addr: redisAddr}, Bucket: s3env.Bucket,
-		S3: infra.S3FileConfig{Endpoint: s3env.Endpoint, Region: s3env.Config.Region,
-			AccessKeyID: s3env.Config.AccessKey, SecretAccessKey: s3env.Config.SecretKey},
-		Worker: infra.Worker{Concurrency: 1, Company: "Acme AB", ShutdownTimeout: 5 * time.Second,
-			ChunkSize: 1 << 20},
-		Listen: infra.Listen{Metrics: "off", Watch: "127.0.0.1:0"}, SweepInterval: -1}
-	cfg.SetDefaults()
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	dir, data, _ := generateDelivery(t, rows, 11, time.Now().UTC().Truncate(24*time.Hour))
+	cfg, s3env := chunkedRuntimeConfig(t, 1)
+	redisAddr := cfg.Redis.Addr
+	var err error
 	config := filepath.Join(t.TempDir(), "listwash.yaml")
 	yaml := fmt.Sprintf("redis:\n  addr: %q\ns3:\n  endpoint: %q\n  region: %q\n  access_key_id: %q\n  secret_access_key: %q\n"+
 		"bucket: %q\nworker:\n  concurrency: 1\n  chunk_size: %d\n  shutdown_timeout: 5s\n  company: \"Acme AB\"\n"+
