@@ -197,8 +197,7 @@ func (r *run) commit(ctx context.Context, started time.Time, input InputInfo, un
 	}
 	sum, err := feed(ctx, sinkState.sink)
 	if err != nil {
-		sinkState.abort()
-		return nil, err
+		return nil, err // outputs.cleanup (deferred) removes every file written
 	}
 	input.SHA256 = sum
 	t, err := sinkState.finish(ctx)
@@ -472,9 +471,6 @@ func (s *sinkState) writeWhere(ps *partSet, w int, b *Batch, keep func(*formats.
 	}
 	return ps.write(w, sel)
 }
-
-// abort closes nothing: outputs.cleanup removes every file.
-func (s *sinkState) abort() {}
 
 // finish closes the parts, writes rejects.csv and returns the total tally.
 func (s *sinkState) finish(ctx context.Context) (*tally, error) {

@@ -154,19 +154,7 @@ func bucketRows(t *testing.T, src worker.Source, files []worker.OutputFile) map[
 		if !strings.Contains(f.Key, worker.RowsDir+"/") {
 			continue
 		}
-		rc, err := src.Open(context.Background(), f.Key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		pf, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		pf := openPart(t, src, f.Key)
 		r := parquet.NewGenericReader[formats.Row](pf)
 		buf := make([]formats.Row, 256)
 		for {
@@ -183,6 +171,25 @@ func bucketRows(t *testing.T, src worker.Source, files []worker.OutputFile) map[
 		}
 	}
 	return out
+}
+
+// openPart opens one Parquet part of an output store.
+func openPart(t *testing.T, src worker.Source, key string) *parquet.File {
+	t.Helper()
+	rc, err := src.Open(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("%s: %v", key, err)
+	}
+	return pf
 }
 
 // rowKey makes nil and empty lists equal (Parquet does not tell them apart).

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/parquet-go/parquet-go"
 
 	"github.com/listwash/listwash/formats"
 	"github.com/listwash/listwash/infra"
@@ -263,19 +262,7 @@ func parquetRows(t *testing.T, src worker.Source, files []worker.OutputFile) int
 		if !strings.Contains(f.Key, worker.RowsDir+"/") {
 			continue
 		}
-		rc, err := src.Open(context.Background(), f.Key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		pf, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		pf := openPart(t, src, f.Key)
 		if f.Rows != 0 && pf.NumRows() != f.Rows {
 			t.Fatalf("%s: %d rows, manifest says %d", f.Key, pf.NumRows(), f.Rows)
 		}
