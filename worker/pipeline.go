@@ -29,9 +29,11 @@ type Counters struct {
 // (worker is its index, for per-goroutine state such as a Parquet writer).
 type SinkFunc func(ctx context.Context, worker int, b *Batch) error
 
-// pass is one run of stages over a reader.
+// pass is one run of stages over a reader, or over a source of batches
+// (the spilled rows of a planned wash) when source is set.
 type pass struct {
 	reader    formats.Reader
+	source    batchSource
 	stages    []Stage
 	sink      SinkFunc
 	workers   int
@@ -142,8 +144,17 @@ func (p *pass) run(ctx context.Context) error {
 	return g.Wait()
 }
 
-// read fills batches from the reader and sends them on. It owns the free
-// list's receive side.
+// batchSource fills batches other than from a formats.Reader.
+type batchSource interface {
+	// next fills b, already reset to its sequence number, and returns how
+	// many records it holds; io.EOF when there are no more.
+	next(b *Batch) (int, error)
+	// bytesRead is the progress in bytes of the input.
+	bytesRead() int64
+}
+
+// read fills batches from the reader (or source) and sends them on. It
+// owns the free list's receive side.
 func (p *pass) read(ctx context.Context, free <-chan *Batch, work chan<- *Batch) error {
 	var seq int64
 	var rec formats.Record
@@ -156,15 +167,22 @@ func (p *pass) read(ctx context.Context, free <-chan *Batch, work chan<- *Batch)
 		}
 		b.reset(seq)
 		var rerr error
-		for len(b.Records) < p.batchSize {
-			rec.Reject, rec.Message, rec.Repair, rec.Raw = "", "", "", ""
-			if rerr = p.reader.Read(&rec); rerr != nil {
-				break
+		n := 0
+		if p.source != nil {
+			n, rerr = p.source.next(b)
+			p.counters.BytesRead.Store(p.source.bytesRead())
+		} else {
+			for len(b.Records) < p.batchSize {
+				rec.Reject, rec.Message, rec.Repair, rec.Raw = "", "", "", ""
+				if rerr = p.reader.Read(&rec); rerr != nil {
+					break
+				}
+				b.add(&rec)
 			}
-			b.add(&rec)
+			n = len(b.Records)
+			p.counters.BytesRead.Store(p.reader.BytesRead())
 		}
-		p.counters.BytesRead.Store(p.reader.BytesRead())
-		if n := len(b.Records); n > 0 {
+		if n > 0 {
 			p.counters.Records.Add(int64(n))
 			if err := send(ctx, work, b); err != nil {
 				return err
@@ -261,6 +279,7 @@ func newBatch(size int) *Batch {
 
 func (b *Batch) reset(seq int64) {
 	b.Seq = seq
+	b.frame = nil
 	b.Records = b.Records[:0]
 	b.Rows = b.Rows[:0]
 	b.cells = b.cells[:0]

@@ -19,6 +19,7 @@ type Batch struct {
 	Rows    []formats.Row
 
 	cells []string // arena for Records[i].Fields
+	frame []byte   // spilled rows not decoded yet (the writing pass)
 }
 
 // Stage marks rows in place. A bad row is data: mark it (reason code) and

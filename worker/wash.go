@@ -70,7 +70,11 @@ type WashConfig struct {
 	// of one run (Asynq retries, a worker presumed dead) never write the
 	// same keys, and the one that loses the manifest race removes only its
 	// own files. "": files at the root (the embedded layout).
-	Attempt  string
+	Attempt string
+	// SpillDir holds the temp files of the rows between the reading and
+	// the writing pass of a deduplicating wash (about 300 bytes a row);
+	// "" is the system's temp dir ($TMPDIR).
+	SpillDir string
 	Counters *Counters    // optional, for progress display
 	Timer    *Timer       // optional: measures every stage (bench, metrics)
 	Logger   *slog.Logger // nil: discard
@@ -127,26 +131,41 @@ func Wash(ctx context.Context, cfg WashConfig) (res *Result, err error) {
 		}
 	}()
 
-	// The planner, if any, needs a first pass over the whole file.
 	stages, mapping, info, err := r.openStages(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if pl, idx := findPlanner(stages); pl != nil {
-		cfg.Counters.Pass.Store(1)
-		if err := r.pass(ctx, append(append([]Stage{}, stages[:idx]...), observe{pl}), nil); err != nil {
-			return nil, err
-		}
-		if err := pl.Plan(ctx); err != nil {
-			return nil, fmt.Errorf("stage %s: plan: %w", pl.Name(), err)
-		}
-		log.Info("first pass done", "records", cfg.Counters.Records.Load(), "seconds", time.Since(started).Seconds())
-		cfg.Counters.Pass.Store(2)
-		cfg.Counters.Records.Store(0)
-	}
 	input := InputInfo{Name: cfg.InKey, Size: size, Read: info}
+	pl, idx := findPlanner(stages)
+	if pl == nil {
+		return r.commit(ctx, started, input, mapping.Unmapped(), func(ctx context.Context, sink SinkFunc) (string, error) {
+			return r.passHashed(ctx, stages, sink)
+		})
+	}
+	// The planner needs the whole file before it can mark a row: the
+	// reading pass runs the stages before it, Observes, and spills the
+	// washed rows to local disk; after Plan the writing pass replays the
+	// spill through the planner and the stages after it.
+	spill, err := newRowSpill(cfg.SpillDir, cfg.Workers)
+	if err != nil {
+		return nil, err
+	}
+	defer spill.remove()
+	cfg.Counters.Pass.Store(1)
+	sum, err := r.passHashed(ctx, append(append([]Stage{}, stages[:idx]...), observe{pl}), spill.sink)
+	if err != nil {
+		return nil, err
+	}
+	if err := pl.Plan(ctx); err != nil {
+		return nil, fmt.Errorf("stage %s: plan: %w", pl.Name(), err)
+	}
+	log.Info("first pass done", "records", cfg.Counters.Records.Load(), "spill_bytes", spill.bytes.Load(),
+		"seconds", time.Since(started).Seconds())
+	cfg.Counters.Pass.Store(2)
+	cfg.Counters.Records.Store(0)
+	cfg.Counters.BytesRead.Store(0)
 	return r.commit(ctx, started, input, mapping.Unmapped(), func(ctx context.Context, sink SinkFunc) (string, error) {
-		return r.passHashed(ctx, stages, sink)
+		return sum, spill.replay(ctx, stages[idx:], sink, cfg.Workers, cfg.Counters, size)
 	})
 }
 
@@ -330,14 +349,7 @@ func (r *run) openStages(ctx context.Context) ([]Stage, formats.Mapping, formats
 	return stages, m, info, nil
 }
 
-// pass streams the input through stages once (the planner's first pass:
-// no checksum, the writing pass computes it).
-func (r *run) pass(ctx context.Context, stages []Stage, sink SinkFunc) error {
-	_, err := r.streamInput(ctx, stages, sink, nil)
-	return err
-}
-
-// passHashed is pass, also returning the input's SHA-256.
+// passHashed streams the input through stages once and returns its SHA-256.
 func (r *run) passHashed(ctx context.Context, stages []Stage, sink SinkFunc) (string, error) {
 	return r.streamInput(ctx, stages, sink, sha256.New())
 }

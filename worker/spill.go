@@ -1,0 +1,207 @@
+package worker
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync/atomic"
+
+	"github.com/listwash/listwash/formats"
+)
+
+// rowSpill keeps the rows washed by the reading pass of a planned wash in
+// local temp files, so that the writing pass applies the plan without
+// reading, parsing, normalising and suppressing the input a second time.
+// Each pipeline goroutine appends whole batches (frames) to a file of its
+// own; the files are removed when the wash ends.
+//
+// Frame: uvarint length, then uvarint batch sequence, uvarint row count and
+// the rows in formats' spill encoding.
+type rowSpill struct {
+	files []*spillFile
+	bytes atomic.Int64 // written
+}
+
+type spillFile struct {
+	f   *os.File
+	w   *bufio.Writer
+	buf []byte
+}
+
+const spillBufSize = 1 << 20
+
+// newRowSpill creates one temp file per goroutine in dir ("" for the
+// system's temp dir, $TMPDIR).
+func newRowSpill(dir string, workers int) (*rowSpill, error) {
+	s := &rowSpill{}
+	for range workers {
+		f, err := os.CreateTemp(dir, "listwash-spill-*")
+		if err != nil {
+			s.remove()
+			return nil, fmt.Errorf("spill: %w", err)
+		}
+		s.files = append(s.files, &spillFile{f: f, w: bufio.NewWriterSize(f, spillBufSize)})
+	}
+	return s, nil
+}
+
+// sink is the reading pass's SinkFunc: it appends the batch to worker w's
+// file.
+func (s *rowSpill) sink(_ context.Context, w int, b *Batch) error {
+	sf := s.files[w]
+	buf := binary.AppendUvarint(sf.buf[:0], uint64(b.Seq))
+	buf = binary.AppendUvarint(buf, uint64(len(b.Rows)))
+	for i := range b.Rows {
+		buf = formats.AppendRowBinary(buf, &b.Records[i], &b.Rows[i])
+	}
+	var head [binary.MaxVarintLen64]byte
+	n := binary.PutUvarint(head[:], uint64(len(buf)))
+	if _, err := sf.w.Write(head[:n]); err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	if _, err := sf.w.Write(buf); err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	sf.buf = buf
+	s.bytes.Add(int64(n + len(buf)))
+	return nil
+}
+
+// remove closes and deletes the files.
+func (s *rowSpill) remove() {
+	for _, sf := range s.files {
+		sf.f.Close()
+		os.Remove(sf.f.Name())
+	}
+	s.files = nil
+}
+
+// replay runs stages over every spilled batch, in the order of the
+// reading pass, and hands the batches to sink, counting records in c.
+// BytesRead advances in proportion to the spill read, scaled to
+// inputSize, for progress.
+func (s *rowSpill) replay(ctx context.Context, stages []Stage, sink SinkFunc, workers int, c *Counters, inputSize int64) error {
+	src := &spillSource{total: s.bytes.Load(), inputSize: inputSize}
+	for _, sf := range s.files {
+		if err := sf.w.Flush(); err != nil {
+			return fmt.Errorf("spill: %w", err)
+		}
+		if _, err := sf.f.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("spill: %w", err)
+		}
+		src.files = append(src.files, &spillReader{r: bufio.NewReaderSize(sf.f, spillBufSize)})
+	}
+	for _, f := range src.files {
+		if err := src.advance(f); err != nil {
+			return err
+		}
+	}
+	p := &pass{source: src, stages: append([]Stage{spillDecode{}}, stages...), sink: sink,
+		workers: workers, counters: c}
+	return p.run(ctx)
+}
+
+// spillSource merges the spill files by batch sequence: each file holds
+// its goroutine's batches in increasing order.
+type spillSource struct {
+	files     []*spillReader
+	read      int64
+	total     int64
+	inputSize int64
+}
+
+type spillReader struct {
+	r     *bufio.Reader
+	frame []byte // the next frame; nil at the end
+	seq   uint64
+	n     uint64
+}
+
+// advance reads f's next frame and its header.
+func (s *spillSource) advance(f *spillReader) error {
+	f.frame = nil
+	n, err := binary.ReadUvarint(f.r)
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	if err != nil || n > 1<<32 {
+		return fmt.Errorf("spill: read frame: %w", errors.Join(err, formats.ErrCorruptSpill))
+	}
+	frame := make([]byte, n) // fresh: the decoded strings point into it
+	if _, err := io.ReadFull(f.r, frame); err != nil {
+		return fmt.Errorf("spill: read frame: %w", err)
+	}
+	s.read += int64(n)
+	var d formats.RowDecoder
+	d.Reset(frame)
+	f.seq, f.n = d.Uvarint(), d.Uvarint()
+	if !d.More() && f.n > 0 {
+		return fmt.Errorf("spill: read frame: %w", formats.ErrCorruptSpill)
+	}
+	f.frame = frame
+	return nil
+}
+
+func (s *spillSource) next(b *Batch) (int, error) {
+	var first *spillReader
+	for _, f := range s.files {
+		if f.frame != nil && (first == nil || f.seq < first.seq) {
+			first = f
+		}
+	}
+	if first == nil {
+		return 0, io.EOF
+	}
+	if first.seq != uint64(b.Seq) {
+		return 0, fmt.Errorf("spill: batch %d missing (next is %d)", b.Seq, first.seq)
+	}
+	b.frame = first.frame
+	n := int(first.n)
+	return n, s.advance(first)
+}
+
+func (s *spillSource) bytesRead() int64 {
+	if s.total == 0 {
+		return s.inputSize
+	}
+	return s.inputSize * s.read / s.total
+}
+
+// spillDecode is the writing pass's first stage: it decodes a batch's
+// frame into its records and rows, on every core.
+type spillDecode struct{}
+
+func (spillDecode) Name() string { return "spill.decode" }
+
+func (spillDecode) Process(_ context.Context, b *Batch) error {
+	if b.frame == nil {
+		return nil
+	}
+	var d formats.RowDecoder
+	d.Reset(b.frame)
+	b.frame = nil
+	d.Uvarint() // seq, checked by the source
+	n := d.Uvarint()
+	b.Records = b.Records[:0]
+	b.Rows = b.Rows[:0]
+	for range n {
+		b.Records = append(b.Records, formats.Record{})
+		if k := len(b.Rows); k < cap(b.Rows) {
+			b.Rows = b.Rows[:k+1]
+		} else {
+			b.Rows = append(b.Rows, formats.Row{})
+		}
+		k := len(b.Rows) - 1
+		if err := d.Decode(&b.Records[k], &b.Rows[k]); err != nil {
+			return fmt.Errorf("spill: row %d of the batch: %w", k, err)
+		}
+	}
+	if d.More() {
+		return fmt.Errorf("spill: %w (bytes after the last row)", formats.ErrCorruptSpill)
+	}
+	return nil
+}

@@ -1,0 +1,88 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/listwash/listwash/formats"
+)
+
+// The rows a planned wash spills between its passes live in SpillDir only
+// while the wash runs, whether it commits or fails.
+func TestWashSpillFilesRemoved(t *testing.T) {
+	for _, fail := range []bool{false, true} {
+		name := map[bool]string{false: "committed", true: "failed in the writing pass"}[fail]
+		t.Run(name, func(t *testing.T) {
+			in, key := writeInput(t, 2000, 50)
+			cfg, _ := testConfig(t, in, key)
+			cfg.SpillDir = t.TempDir()
+			var spilled []string
+			var once sync.Once
+			fs := &firstSeen{first: map[string]int64{}}
+			cfg.Stages = func(Env, formats.Mapping) ([]Stage, error) {
+				return []Stage{fs, StageFunc{"after", func(_ context.Context, b *Batch) error {
+					once.Do(func() { spilled, _ = filepath.Glob(filepath.Join(cfg.SpillDir, "*")) })
+					if fail && b.Seq == 10 {
+						return errors.New("boom")
+					}
+					return nil
+				}}}, nil
+			}
+			res, err := Wash(context.Background(), cfg)
+			if fail != (err != nil) {
+				t.Fatalf("err = %v", err)
+			}
+			if len(spilled) != cfg.Workers {
+				t.Errorf("%d spill files while the writing pass ran, want one per worker (%d)", len(spilled), cfg.Workers)
+			}
+			left, _ := os.ReadDir(cfg.SpillDir)
+			if len(left) != 0 {
+				t.Errorf("spill dir holds %d files after the wash", len(left))
+			}
+			if !fail && res.Scorecard.Counts.Rows != 2000 {
+				t.Errorf("rows = %d, want 2000", res.Scorecard.Counts.Rows)
+			}
+		})
+	}
+}
+
+func TestWashSpillDirMissing(t *testing.T) {
+	in, key := writeInput(t, 100, 0)
+	cfg, out := testConfig(t, in, key)
+	cfg.SpillDir = filepath.Join(t.TempDir(), "missing")
+	cfg.Stages = func(Env, formats.Mapping) ([]Stage, error) {
+		return []Stage{&firstSeen{first: map[string]int64{}}}, nil
+	}
+	_, err := Wash(context.Background(), cfg)
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("err = %v, want a spill error wrapping ErrNotExist", err)
+	}
+	if keys, _ := out.ListKeys(context.Background(), ""); len(keys) != 0 {
+		t.Errorf("failed run left %v", keys)
+	}
+}
+
+// A corrupt spill frame fails the writing pass with ErrCorruptSpill
+// rather than producing wrong rows.
+func TestSpillDecodeCorrupt(t *testing.T) {
+	b := newBatch(4)
+	rec := formats.Record{Line: 2}
+	row := formats.Row{SourceLine: 2, FirstName: "Anna"}
+	frame := formats.AppendRowBinary([]byte{0, 1}, &rec, &row) // seq 0, one row
+	b.frame = frame[:len(frame)-2]
+	if err := (spillDecode{}).Process(context.Background(), b); !errors.Is(err, formats.ErrCorruptSpill) {
+		t.Fatalf("truncated frame: err = %v", err)
+	}
+	b.frame = append(append([]byte{}, frame...), 9)
+	if err := (spillDecode{}).Process(context.Background(), b); !errors.Is(err, formats.ErrCorruptSpill) {
+		t.Fatalf("trailing bytes: err = %v", err)
+	}
+	b.frame = frame
+	if err := (spillDecode{}).Process(context.Background(), b); err != nil || len(b.Rows) != 1 || b.Rows[0].FirstName != "Anna" {
+		t.Fatalf("good frame: err = %v rows %+v", err, b.Rows)
+	}
+}
