@@ -156,8 +156,10 @@ func (d *Deduper) Stats() Stats { return d.stats }
 // StateBytes is the memory held by the per-row state: before Plan the
 // comparison state, after Plan the results.
 func (d *Deduper) StateBytes() int64 {
-	const recSize = 80
-	n := int64(len(d.recs.chunks))<<recChunkBits*recSize + d.names.bytes()
+	n := int64(len(d.recs.chunks))<<recChunkBits*int64(recSize) + d.names.bytes()
+	if d.sp != nil {
+		n += 2*spillBufSize + int64(cap(d.sp.chunkOff))*8 // write buffers, chunk index
+	}
 	return n + int64(cap(d.res))*16 + int64(cap(d.byLine))*4
 }
 
