@@ -248,43 +248,51 @@ func (d *Deduper) spillKind(ctx context.Context, k kind, b *bucketSet, notRep []
 		p = p[:w]
 		p, tmp = grow(p, tmp)
 		radixSortHashed(p, tmp)
-		t.mem = t.mem[:0]
-		forBlocks(p, func(bl []pair) {
-			for _, x := range bl {
-				t.mem = append(t.mem, x.idx)
+		// Blocks are compared in groups whose rows fit in a table of
+		// PairsPerPass/4 recs (one block may pass it).
+		limit := max(2, d.cfg.PairsPerPass/4)
+		var group [][2]int
+		compare := func() error {
+			slices.Sort(t.mem)
+			t.mem = slices.Compact(t.mem)
+			if err := d.sp.fetch(t, d.loc); err != nil {
+				return err
 			}
-		})
-		slices.Sort(t.mem)
-		t.mem = slices.Compact(t.mem)
-		if err := d.sp.fetch(t, d.loc); err != nil {
-			return err
+			d.tab, d.names = t, t.names
+			for _, g := range group {
+				d.block(k, p[g[0]:g[1]])
+			}
+			d.tab, d.names = nil, arena{}
+			t.mem, group = t.mem[:0], group[:0]
+			return ctx.Err()
 		}
-		if err := ctx.Err(); err != nil {
+		t.mem = t.mem[:0]
+		for s := 0; s < len(p); {
+			e := s + 1
+			for e < len(p) && p[e].key == p[s].key {
+				e++
+			}
+			if e-s > 1 {
+				group = append(group, [2]int{s, e})
+				for _, x := range p[s:e] {
+					t.mem = append(t.mem, x.idx)
+				}
+				if len(t.mem) >= limit {
+					if err := compare(); err != nil {
+						return fmt.Errorf("dedup plan: %w", err)
+					}
+				}
+			}
+			s = e
+		}
+		if err := compare(); err != nil {
 			return fmt.Errorf("dedup plan: %w", err)
 		}
-		d.tab, d.names = t, t.names
-		forBlocks(p, func(bl []pair) { d.block(k, bl) })
-		d.tab, d.names = nil, arena{}
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("dedup plan: %w", err)
 		}
 	}
 	return nil
-}
-
-// forBlocks calls fn for every run of two or more entries of one key in
-// sorted p.
-func forBlocks(p []pair, fn func([]pair)) {
-	for s := 0; s < len(p); {
-		e := s + 1
-		for e < len(p) && p[e].key == p[s].key {
-			e++
-		}
-		if e-s > 1 {
-			fn(p[s:e])
-		}
-		s = e
-	}
 }
 
 // spillFinish is finish over the spill: survivors from completeness and
@@ -310,7 +318,7 @@ func (d *Deduper) spillFinish(ctx context.Context, complete []uint8) error {
 
 	// Duplicates, in chunks of rows whose recs and survivors' recs fit
 	// in one table.
-	chunk := max(1, d.cfg.PairsPerPass/2)
+	chunk := max(1, d.cfg.PairsPerPass/8)
 	var dups []uint32 // duplicate rows of the chunk
 	t := &table{}
 	d.loc = make([]uint32, n)
@@ -346,7 +354,10 @@ func (d *Deduper) spillFinish(ctx context.Context, complete []uint8) error {
 		}
 		d.tab, d.names = nil, arena{}
 		dups = dups[:0]
-		return ctx.Err()
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("dedup plan: %w", err)
+		}
+		return nil
 	}
 	for i := uint32(0); i < n; i++ {
 		if surv[d.find(i)] == i {
