@@ -178,7 +178,7 @@ type table struct {
 // sets loc[i] for each. Only chunks holding a member are read.
 func (sp *spill) fetch(t *table, loc []uint32) error {
 	t.tab = growRecs(t.tab, len(t.mem))
-	t.names = arena{}
+	t.names.reset()
 	for k := 0; k < len(t.mem); {
 		c := int(t.mem[k] >> spillChunkBits)
 		recs, names, err := sp.readChunk(c)
