@@ -23,6 +23,7 @@ const (
 	DefaultThreshold = 0.85
 	DefaultBlockCap  = 32
 	DefaultWindow    = 8
+	DefaultSpillRows = 2_000_000
 )
 
 // Sentinel errors.
@@ -47,6 +48,13 @@ type Config struct {
 	// PairsPerPass bounds the blocking entries sorted at once (memory);
 	// 0 means 4 Mi entries (64 MiB plus as much scratch).
 	PairsPerPass int
+	// SpillRows: once more than this many rows were observed, the per-row
+	// state goes to temporary files in SpillDir instead of the heap, and
+	// Plan works through them in bounded passes (same results). 0 means
+	// DefaultSpillRows; negative never spills.
+	SpillRows int
+	// SpillDir is where spill files go; "" means os.TempDir().
+	SpillDir string
 }
 
 // Stats counts what Plan found. Rejected rows are not counted anywhere.
@@ -97,6 +105,18 @@ type Deduper struct {
 	ordered bool
 	last    uint32
 
+	// Spill mode: the recs and names are on disk (sp); cur is the rec being
+	// observed; during Plan tab holds the recs being compared (loc maps a
+	// row to its place in tab), and cpnr/cbirth the constraints of every
+	// row while linking.
+	sp     *spill
+	cur    rec
+	n      uint32 // rows observed
+	tab    *table
+	loc    []uint32
+	cpnr   []uint64
+	cbirth []uint32
+
 	// Plan state; parent, best, cons and edges are dropped when Plan returns.
 	edges   []edge
 	parent  []uint32
@@ -124,6 +144,9 @@ func New(cfg Config) *Deduper {
 	if cfg.PairsPerPass <= 0 {
 		cfg.PairsPerPass = 4 << 20
 	}
+	if cfg.SpillRows == 0 {
+		cfg.SpillRows = DefaultSpillRows
+	}
 	return &Deduper{cfg: cfg, ordered: true}
 }
 
@@ -133,8 +156,10 @@ func (d *Deduper) Stats() Stats { return d.stats }
 // StateBytes is the memory held by the per-row state: before Plan the
 // comparison state, after Plan the results.
 func (d *Deduper) StateBytes() int64 {
-	const recSize = 80
-	n := int64(len(d.recs.chunks))<<recChunkBits*recSize + d.names.bytes()
+	n := int64(len(d.recs.chunks))<<recChunkBits*int64(recSize) + d.names.bytes()
+	if d.sp != nil {
+		n += 2*spillBufSize + int64(cap(d.sp.chunkOff))*8 // write buffers, chunk index
+	}
 	return n + int64(cap(d.res))*16 + int64(cap(d.byLine))*4
 }
 
@@ -149,15 +174,20 @@ func (d *Deduper) Observe(row *formats.Row) error {
 	if row.SourceLine < 0 || row.SourceLine > math.MaxUint32 {
 		return ErrLineTooLarge
 	}
-	if d.recs.n == math.MaxUint32 {
+	if d.n == math.MaxUint32 {
 		return ErrTooManyRows
 	}
 	line := uint32(row.SourceLine)
-	if d.recs.n > 0 && line <= d.last {
+	if d.n > 0 && line <= d.last {
 		d.ordered = false
 	}
 	d.last = line
-	r := d.recs.add()
+	var r *rec
+	if d.sp != nil {
+		r = &d.cur
+	} else {
+		r = d.recs.add()
+	}
 	*r = rec{line: line}
 
 	// Names, folded, in the arena; phonetic codes of the first word of each.
@@ -171,7 +201,7 @@ func (d *Deduper) Observe(row *formats.Row) error {
 		b = b[:int(r.flen)+maxNameLen]
 	}
 	r.llen = uint8(len(b) - int(r.flen))
-	if len(b) > 0 {
+	if len(b) > 0 && d.sp == nil {
 		off, err := d.names.add(b)
 		if err != nil {
 			return err
@@ -181,6 +211,13 @@ func (d *Deduper) Observe(row *formats.Row) error {
 	d.buf = b
 	r.pfirst = d.phonetic(b[:r.flen])
 	r.plast = d.phonetic(b[r.flen:])
+	if d.sp != nil {
+		// The names are written now: d.buf is reused below. The rec
+		// follows; a failed write fails the next Observe or Plan too.
+		if _, err := d.sp.nameW.Write(b); err != nil {
+			return fmt.Errorf("dedup spill: write: %w", err)
+		}
+	}
 
 	if row.PNRValid && row.PNR != "" {
 		r.pnr = d.hash('p', row.PNR)
@@ -210,6 +247,13 @@ func (d *Deduper) Observe(row *formats.Row) error {
 	r.exact = d.exactKey(row, r)
 	r.complete = completeness(row, r)
 	d.stats.Rows++
+	d.n++
+	if d.sp != nil {
+		return d.sp.addRec(r, int(r.flen)+int(r.llen))
+	}
+	if d.cfg.SpillRows > 0 && int64(d.n) > int64(d.cfg.SpillRows) {
+		return d.startSpill()
+	}
 	return nil
 }
 
@@ -347,6 +391,9 @@ func (d *Deduper) Plan(ctx context.Context) error {
 		return ErrPlanned
 	}
 	d.planned = true
+	if d.sp != nil {
+		return d.planSpill(ctx)
+	}
 	n := d.recs.n
 	d.thr = d.cfg.Threshold
 	d.wthr = weightFor(d.thr) - 1e-9
@@ -540,7 +587,7 @@ func (d *Deduper) block(k kind, b []pair) {
 	}
 	d.stats.OversizedBlocks++
 	for i := range b {
-		r := d.recs.at(b[i].idx)
+		r := d.rec(b[i].idx)
 		b[i].sub = r.plast ^ r.pfirst
 	}
 	slices.SortStableFunc(b, func(x, y pair) int {
@@ -569,7 +616,7 @@ type edge struct {
 // pair as an edge when it matches. A pair that shares a key of an earlier
 // kind was scored there already; exact copies were joined before blocking.
 func (d *Deduper) compare(k kind, i, j uint32) {
-	a, b := d.recs.at(i), d.recs.at(j)
+	a, b := d.rec(i), d.rec(j)
 	if sharedEarlier(k, a, b) || d.find(i) == d.find(j) {
 		return
 	}
@@ -675,13 +722,28 @@ func (d *Deduper) constraint(root uint32) constraint {
 	if c, ok := d.cons[root]; ok {
 		return c
 	}
-	r := d.recs.at(root)
+	return d.own(root)
+}
+
+// own is the constraint of row i alone.
+func (d *Deduper) own(i uint32) constraint {
+	if d.cpnr != nil {
+		return constraint{pnr: d.cpnr[i], birth: d.cbirth[i]}
+	}
+	r := d.recs.at(i)
 	return constraint{pnr: r.pnr, birth: r.birth}
 }
 
+// rec is the state of row i: in memory, or in the fetched table.
+func (d *Deduper) rec(i uint32) *rec {
+	if d.tab != nil {
+		return &d.tab.tab[d.loc[i]]
+	}
+	return d.recs.at(i)
+}
+
 func (d *Deduper) setConstraint(root uint32, c constraint) {
-	r := d.recs.at(root)
-	if c.pnr == r.pnr && c.birth == r.birth {
+	if c == d.own(root) {
 		delete(d.cons, root)
 		return
 	}
@@ -748,7 +810,13 @@ func (d *Deduper) finish(tmp *[]pair) {
 		}
 		out.score = uint16(math.Round(sc * math.MaxUint16))
 	}
-	// Households: survivors with the same address, apartment and surname.
+	d.households(hh, tmp)
+	d.finishTail(surv)
+}
+
+// households gives survivors with the same address, apartment and surname
+// (the same key in hh, whose idx are rows) one HouseholdID.
+func (d *Deduper) households(hh []pair, tmp *[]pair) {
 	if len(*tmp) < len(hh) {
 		*tmp = make([]pair, len(hh))
 	}
@@ -768,6 +836,12 @@ func (d *Deduper) finish(tmp *[]pair) {
 		}
 		s = e
 	}
+}
+
+// finishTail gives duplicates their survivor's HouseholdID and indexes the
+// results by line when lines were not increasing.
+func (d *Deduper) finishTail(surv []uint32) {
+	n := uint32(len(d.res))
 	for i := uint32(0); i < n; i++ {
 		if s := surv[d.find(i)]; s != i {
 			d.res[i].hh = d.res[s].hh

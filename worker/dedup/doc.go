@@ -44,12 +44,30 @@
 // After Plan the comparison state is dropped; 16 bytes per row of results
 // remain for Apply, found by source line (binary search once per batch).
 //
-// Spilling (not implemented): Observe would append recs to a temporary
-// file in chunks instead of memory; each blocking pass streams the file,
-// writes (key, row) runs sorted in memory-sized chunks to disk and merges
-// them (external sort), reading the recs of a block by row number through
-// a page cache of the rec file; edges, union-find (4 bytes a row) and
-// results (16 bytes a row) stay in memory: 10M rows then need ~250 MB.
+// # Spilling
+//
+// Above Config.SpillRows observed rows (default 2M, about 200 MB of heap
+// state) Observe moves the recs to a temporary directory in SpillDir and
+// appends each further rec (80 bytes) and its folded names there, through
+// buffered writes; the heap keeps an 8-byte names offset per 4096 rows.
+// Plan then works through the files (plan_spill.go) with the same steps:
+// one sequential pass writes every blocking entry to a bucket file per
+// kind and partition (the partitions of the in-memory plan); the exact
+// buckets carry each row's personnummer and birth date so the exact pass
+// needs no rec; for each kind partition the entries of non-copies are
+// radix-sorted, the recs of rows in blocks of two or more are fetched
+// (only the 4096-row chunks that hold one are read) into a table for that
+// partition, and the blocks compared as in memory. Linking reads the
+// constraints of every row (12 B a row, only while linking); survivorship
+// uses completeness and lines (5 B a row); near duplicates' scores fetch
+// their recs in chunks of PairsPerPass/8 rows; households are grouped per
+// partition. Since every block holds the same rows in the same order, the
+// plan is identical to the in-memory one (spill_test.go checks every row
+// and the stats). The heap holds 8 B a row for the whole plan (union-find,
+// best score), 4 B more while blocking, the 16-B results from linking on,
+// and PairsPerPass-bounded entries and fetched recs. The directory is
+// removed when Plan returns, or by Close if Plan is never called. Figures
+// at 10M rows are in docs/dedup.md.
 //
 // # Across deliveries
 //

@@ -61,6 +61,15 @@ func (r *recs) at(i uint32) *rec {
 // arena stores folded names back to back in 1 MiB chunks.
 type arena struct {
 	chunks [][]byte
+	free   [][]byte // emptied chunks for reuse (spill tables)
+}
+
+// reset empties a, keeping its chunks for reuse.
+func (a *arena) reset() {
+	for _, c := range a.chunks {
+		a.free = append(a.free, c[:0])
+	}
+	a.chunks = a.chunks[:0]
 }
 
 // add stores b and returns its offset; len(b) must be <= 2*maxNameLen.
@@ -70,7 +79,12 @@ func (a *arena) add(b []byte) (uint32, error) {
 		if n == 1<<(32-arenaChunkBits) {
 			return 0, errArenaFull
 		}
-		a.chunks = append(a.chunks, make([]byte, 0, 1<<arenaChunkBits))
+		if k := len(a.free); k > 0 {
+			a.chunks = append(a.chunks, a.free[k-1])
+			a.free = a.free[:k-1]
+		} else {
+			a.chunks = append(a.chunks, make([]byte, 0, 1<<arenaChunkBits))
+		}
 		n++
 	}
 	c := a.chunks[n-1]
