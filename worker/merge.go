@@ -27,6 +27,7 @@ func MergeWash(ctx context.Context, cfg WashConfig, plan *ChunkPlan, unmapped []
 	if err != nil {
 		return nil, err
 	}
+	defer r.rs.close()
 	cfg, log := r.cfg, r.log
 	started := time.Now()
 	if err := prepareOut(ctx, cfg.Out, cfg.Force); err != nil {

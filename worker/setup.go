@@ -32,6 +32,7 @@ type Setup struct {
 
 // perRun is the per-run instance of a Setup's stages.
 type perRun struct {
+	spillDir string // WashConfig.SpillDir, for dedup's spill files
 	suppress *SuppressStage
 	dedup    *DedupStage
 	index    *dedup.Index
@@ -43,6 +44,9 @@ type perRun struct {
 func (s *Setup) stages(ctx context.Context, env Env, _ formats.Mapping, rs *perRun) ([]Stage, error) {
 	out := []Stage{NewNormaliseStage(env, s.Postcodes)}
 	dc := DedupConfig{Match: s.Dedup}
+	if dc.Match.SpillDir == "" {
+		dc.Match.SpillDir = rs.spillDir
+	}
 	if s.Index != nil {
 		ix, err := dedup.OpenIndex(ctx, s.Index, s.IndexKey, dedup.RunInfo{
 			Supplier: env.Supplier, RunID: env.RunID, Date: env.AsOf.Format("2006-01-02")})
@@ -181,6 +185,14 @@ func (rs *perRun) validUntil() string {
 		return ""
 	}
 	return rs.suppress.EarliestValidUntil()
+}
+
+// close releases what the run's stages hold outside the heap (dedup's
+// spill files when the run ends before its plan).
+func (rs *perRun) close() {
+	if rs.dedup != nil {
+		rs.dedup.Close()
+	}
 }
 
 // dedupStats is the dedup part of the scorecard, nil if dedup did not run.

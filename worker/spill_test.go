@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/listwash/listwash/formats"
+	"github.com/listwash/listwash/worker/dedup"
 )
 
 // The rows a planned wash spills between its passes live in SpillDir only
@@ -84,5 +85,62 @@ func TestSpillDecodeCorrupt(t *testing.T) {
 	b.frame = frame
 	if err := (spillDecode{}).Process(context.Background(), b); err != nil || len(b.Rows) != 1 || b.Rows[0].FirstName != "Anna" {
 		t.Fatalf("good frame: err = %v rows %+v", err, b.Rows)
+	}
+}
+
+// Dedup's own spill files (above dedup.Config.SpillRows) go to SpillDir
+// too and are gone when the wash ends, committed or cancelled in the
+// reading pass.
+func TestWashDedupSpillFilesRemoved(t *testing.T) {
+	for _, cancelAt := range []int64{0, 3000} {
+		t.Run(map[bool]string{true: "committed", false: "cancelled"}[cancelAt == 0], func(t *testing.T) {
+			in, key := writeInput(t, 20000, 0)
+			cfg, _ := testConfig(t, in, key)
+			cfg.Batch = 500
+			cfg.SpillDir = t.TempDir()
+			cfg.Setup = &Setup{Dedup: dedup.Config{SpillRows: 10}}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			sawDedupSpill := false
+			var mu sync.Mutex
+			cfg.Counters = &Counters{}
+			stop := make(chan struct{})
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if n, _ := filepath.Glob(filepath.Join(cfg.SpillDir, "*")); len(n) > cfg.Workers {
+						mu.Lock()
+						sawDedupSpill = true
+						mu.Unlock()
+					}
+					if cancelAt > 0 && cfg.Counters.Records.Load() >= cancelAt {
+						cancel()
+					}
+				}
+			}()
+			_, err := Wash(ctx, cfg)
+			close(stop)
+			<-done
+			if cancelAt == 0 && err != nil {
+				t.Fatal(err)
+			}
+			if cancelAt > 0 && !errors.Is(err, context.Canceled) {
+				t.Fatalf("err = %v, want context.Canceled", err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !sawDedupSpill {
+				t.Error("dedup never spilled into SpillDir")
+			}
+			if left, _ := os.ReadDir(cfg.SpillDir); len(left) != 0 {
+				t.Errorf("spill dir holds %d entries after the wash", len(left))
+			}
+		})
 	}
 }

@@ -57,6 +57,10 @@ func NewDedupStage(cfg DedupConfig) *DedupStage {
 // Name implements Stage.
 func (s *DedupStage) Name() string { return "dedup" }
 
+// Close removes the deduper's spill files, if any (Plan removes them
+// itself; a run that fails before Plan must call Close).
+func (s *DedupStage) Close() error { return s.d.Close() }
+
 // Observe implements Planner: it keeps the compact matching state of every
 // non-rejected row of b.
 func (s *DedupStage) Observe(ctx context.Context, b *Batch) error {

@@ -72,8 +72,9 @@ type WashConfig struct {
 	// own files. "": files at the root (the embedded layout).
 	Attempt string
 	// SpillDir holds the temp files of the rows between the reading and
-	// the writing pass of a deduplicating wash (about 300 bytes a row);
-	// "" is the system's temp dir ($TMPDIR).
+	// the writing pass of a deduplicating wash (about 450 bytes a row), and
+	// dedup's state above dedup.Config.SpillRows rows (about 250 bytes a
+	// row); "" is the system's temp dir ($TMPDIR).
 	SpillDir string
 	Counters *Counters    // optional, for progress display
 	Timer    *Timer       // optional: measures every stage (bench, metrics)
@@ -113,6 +114,7 @@ func Wash(ctx context.Context, cfg WashConfig) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	defer r.rs.close()
 	cfg, log := r.cfg, r.log
 	started := time.Now()
 
@@ -198,7 +200,7 @@ func newRun(cfg WashConfig) (*run, error) {
 	if cfg.Attempt != "" {
 		out.prefix = "attempts/" + cfg.Attempt + "/"
 	}
-	return &run{cfg: cfg, out: out, log: log, rs: &perRun{}}, nil
+	return &run{cfg: cfg, out: out, log: log, rs: &perRun{spillDir: cfg.SpillDir}}, nil
 }
 
 // feedFunc runs the final pass: every row once, through sink, counted in
