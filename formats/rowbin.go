@@ -118,6 +118,9 @@ func (d *RowDecoder) Reset(buf []byte) {
 	d.buf, d.pos, d.err = buf, 0, nil
 }
 
+// Pos is the offset of the next byte to decode.
+func (d *RowDecoder) Pos() int { return d.pos }
+
 // More reports whether bytes are left.
 func (d *RowDecoder) More() bool { return d.err == nil && d.pos < len(d.buf) }
 

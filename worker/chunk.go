@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,7 +20,7 @@ import (
 const (
 	ChunksDir     = "chunks"
 	chunkDoneExt  = ".done"
-	chunkRowsExt  = ".parquet"
+	chunkRowsExt  = ".rows"
 	chunkKeyWidth = 5
 )
 
@@ -33,19 +34,16 @@ type RangeSource interface {
 // a killed or duplicate attempt can never change what the merge reads.
 type ChunkDone struct {
 	Index int    `json:"index"`
-	Key   string `json:"key"`  // the rows, Parquet, file order
+	Key   string `json:"key"`  // the rows file (chunkRowsMagic, then frames), file order
 	Size  int64  `json:"size"` // bytes of Key
 	Rows  int64  `json:"rows"`
-	// Messages are the reader's messages of rejected rows (the rows file
-	// keeps the rest of what rejects.csv needs): few, short, no data.
-	Messages []LineMessage `json:"messages,omitempty"`
 }
 
-// LineMessage is a rejected row's message.
-type LineMessage struct {
-	Line    int64  `json:"line"`
-	Message string `json:"message"`
-}
+// chunkRowsMagic starts a chunk's rows file: the washed rows in the
+// spill encoding (formats.AppendRowBinary), in frames of one batch each,
+// as the row spill writes them. The version changes whenever the row
+// encoding does: a merge never reads a chunk written by other code.
+const chunkRowsMagic = "listwash-rows-v1\n"
 
 func chunkName(i int) string {
 	s := strconv.Itoa(i)
@@ -134,27 +132,32 @@ func WashChunk(ctx context.Context, cfg ChunkConfig) (err error) {
 		}
 		cfg.Out.Delete(context.WithoutCancel(ctx), key)
 	}()
-	cw := &chunkWriter{rw: formats.NewRowWriter(hw, 0, map[string]string{"listwash.run_id": cfg.Env.RunID})}
+	bw := bufio.NewWriterSize(hw, spillBufSize)
+	if _, err := bw.WriteString(chunkRowsMagic); err != nil {
+		return fmt.Errorf("write %s: %w", key, err)
+	}
+	cw := &chunkWriter{w: bw}
 	counters := &Counters{}
-	p := &pass{reader: rd, stages: []Stage{NewParseStage(cfg.Env, rd.Mapping()), NewNormaliseStage(cfg.Env, cfg.Setup.Postcodes), cw},
+	p := &pass{reader: rd, stages: []Stage{NewParseStage(cfg.Env, rd.Mapping()), NewNormaliseStage(cfg.Env, cfg.Setup.Postcodes),
+		frameEncoder{}, cw},
 		sink: func(context.Context, int, *Batch) error { return nil }, workers: cfg.Workers, batchSize: cfg.Batch, counters: counters}
 	if err := p.run(ctx); err != nil {
 		return err
 	}
-	if err := cw.rw.Close(); err != nil {
-		return err
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", key, err)
 	}
 	closed = true
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", key, err)
 	}
-	if n := counters.Records.Load(); n != c.Records || cw.rw.Rows() != n {
-		return fmt.Errorf("%w: chunk %d: plan has %d records, read %d, wrote %d", ErrAccounting, c.Index, c.Records, n, cw.rw.Rows())
+	if n := counters.Records.Load(); n != c.Records || cw.rows != n {
+		return fmt.Errorf("%w: chunk %d: plan has %d records, read %d, wrote %d", ErrAccounting, c.Index, c.Records, n, cw.rows)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	done := ChunkDone{Index: c.Index, Key: key, Size: hw.size, Rows: cw.rw.Rows(), Messages: cw.messages}
+	done := ChunkDone{Index: c.Index, Key: key, Size: hw.size, Rows: cw.rows}
 	data, err := json.Marshal(done)
 	if err != nil {
 		return err
@@ -171,23 +174,33 @@ func WashChunk(ctx context.Context, cfg ChunkConfig) (err error) {
 	return nil
 }
 
-// chunkWriter is the ordered last stage of a chunk: it writes the rows in
-// file order and keeps the messages of rejected rows.
+// frameEncoder encodes each batch's rows into its frame, on every core,
+// for the ordered chunkWriter.
+type frameEncoder struct{}
+
+func (frameEncoder) Name() string { return "chunk.encode" }
+
+func (frameEncoder) Process(_ context.Context, b *Batch) error {
+	b.enc = encodeFrame(b.enc[:0], b)
+	return nil
+}
+
+// chunkWriter is the ordered last stage of a chunk: it writes the encoded
+// frames in file order.
 type chunkWriter struct {
-	rw       *formats.RowWriter
-	messages []LineMessage
+	w    *bufio.Writer
+	rows int64
 }
 
 func (c *chunkWriter) Name() string { return "chunk.write" }
 func (c *chunkWriter) Ordered()     {}
 
 func (c *chunkWriter) Process(_ context.Context, b *Batch) error {
-	for i := range b.Rows {
-		if b.Rows[i].Rejected && b.Records[i].Message != "" {
-			c.messages = append(c.messages, LineMessage{Line: b.Records[i].Line, Message: b.Records[i].Message})
-		}
+	if _, err := writeFrame(c.w, b.enc); err != nil {
+		return fmt.Errorf("write chunk rows: %w", err)
 	}
-	return c.rw.Write(b.Rows)
+	c.rows += int64(len(b.Rows))
+	return nil
 }
 
 // ChunksDone lists the done markers of a run's chunks, in chunk order;

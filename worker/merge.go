@@ -1,14 +1,12 @@
 package worker
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"time"
-
-	"github.com/parquet-go/parquet-go"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/listwash/listwash/formats"
 )
@@ -48,41 +46,50 @@ func MergeWash(ctx context.Context, cfg WashConfig, plan *ChunkPlan, unmapped []
 		}
 	}()
 
-	src, err := openChunks(ctx, cfg.Out, done)
-	if err != nil {
-		return nil, err
-	}
-	defer src.close()
-
 	stages, err := r.mergeStages(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if pl, idx := findPlanner(stages); pl != nil {
-		if idx != 0 {
-			return nil, fmt.Errorf("merge: stage %s before the planner", stages[0].Name())
-		}
-		cfg.Counters.Pass.Store(1)
-		if err := src.each(ctx, cfg.Batch, func(b *Batch) error { return pl.Observe(ctx, b) }); err != nil {
-			return nil, err
-		}
-		if err := pl.Plan(ctx); err != nil {
-			return nil, fmt.Errorf("stage %s: plan: %w", pl.Name(), err)
-		}
-		log.Info("dedup planned", "seconds", time.Since(started).Seconds())
-		cfg.Counters.Pass.Store(2)
+	pl, idx := findPlanner(stages)
+	if pl == nil || idx != 0 {
+		return nil, errors.New("merge: the stages after normalise must start with the planner (dedup)")
 	}
+	// Reading pass: every chunk's frames in chunk order, decoded on every
+	// core, Observed in file order, and copied as they are to the local
+	// row spill; then the plan; then the writing pass replays the spill
+	// through dedup, suppression and the decision, as Wash does.
+	spill, err := newRowSpill(cfg.SpillDir, cfg.Workers)
+	if err != nil {
+		return nil, err
+	}
+	defer spill.remove()
+	src := &chunkSource{ctx: ctx, out: cfg.Out, done: done, size: plan.Size}
+	for _, d := range done {
+		src.total += d.Size
+	}
+	defer src.close()
+	cfg.Counters.Pass.Store(1)
+	p := &pass{source: src, stages: []Stage{spillDecode{}, observe{pl}}, sink: spill.sink,
+		workers: cfg.Workers, counters: cfg.Counters}
+	if err := p.run(ctx); err != nil {
+		return nil, err
+	}
+	if n := cfg.Counters.Records.Load(); n != plan.Records {
+		return nil, fmt.Errorf("%w: the plan has %d records, the chunks %d", ErrAccounting, plan.Records, n)
+	}
+	if err := pl.Plan(ctx); err != nil {
+		return nil, fmt.Errorf("stage %s: plan: %w", pl.Name(), err)
+	}
+	log.Info("dedup planned", "seconds", time.Since(started).Seconds())
+	cfg.Counters.Pass.Store(2)
+	cfg.Counters.Records.Store(0)
+	cfg.Counters.BytesRead.Store(0)
 	input := InputInfo{Name: cfg.InKey, Size: plan.Size, Read: plan.Info}
 	return r.commit(ctx, started, input, unmapped, func(ctx context.Context, sink SinkFunc) (string, error) {
-		if err := src.run(ctx, stages, sink, cfg.Workers, cfg.Batch, cfg.Counters); err != nil {
-			return "", err
-		}
-		return plan.SHA256, nil
+		return plan.SHA256, spill.replay(ctx, stages, sink, cfg.Workers, cfg.Counters, plan.Size)
 	})
 }
 
-// mergeStages are the Setup's stages after normalisation (the chunks ran
-// parse and normalise): dedup, suppress, decide, in the embedded order.
 func (r *run) mergeStages(ctx context.Context) ([]Stage, error) {
 	var stages []Stage
 	var err error
@@ -104,166 +111,84 @@ func (r *run) mergeStages(ctx context.Context) ([]Stage, error) {
 	return stages, nil
 }
 
-// chunkSource reads the chunks' rows in file order.
+// chunkSource reads the chunks' frames in chunk order for a pass: the
+// frames hold chunk-local batch numbers, the pass numbers them anew.
 type chunkSource struct {
-	files    []*parquet.File
-	messages map[int64]string
-	closers  []func()
+	ctx  context.Context
+	out  Sink
+	done []ChunkDone
+	size int64 // the input's, for progress
+
+	nextChunk int // the next chunk to open
+	rc        io.ReadCloser
+	r         *bufio.Reader
+	cur       ChunkDone
+	rows      int64 // rows read of cur
+	bytes     int64 // frame bytes read of all chunks
+	total     int64 // frame bytes of all chunks
 }
 
-func openChunks(ctx context.Context, out Sink, done []ChunkDone) (*chunkSource, error) {
-	s := &chunkSource{messages: map[int64]string{}}
-	for _, d := range done {
-		ra, closer, err := openReaderAt(ctx, out, d.Key)
+func (s *chunkSource) next(b *Batch) (int, error) {
+	for {
+		if s.r == nil {
+			if s.nextChunk == len(s.done) {
+				return 0, io.EOF
+			}
+			if err := s.open(s.done[s.nextChunk]); err != nil {
+				return 0, err
+			}
+			s.nextChunk++
+		}
+		frame, err := readFrame(s.r)
+		if errors.Is(err, io.EOF) {
+			if s.rows != s.cur.Rows {
+				return 0, fmt.Errorf("%w: chunk %d holds %d rows, its marker says %d", ErrAccounting, s.cur.Index, s.rows, s.cur.Rows)
+			}
+			s.close()
+			continue
+		}
 		if err != nil {
-			s.close()
-			return nil, err
+			return 0, fmt.Errorf("chunk %d: %w", s.cur.Index, err)
 		}
-		s.closers = append(s.closers, closer)
-		f, err := parquet.OpenFile(ra, d.Size)
-		if err != nil {
-			s.close()
-			return nil, fmt.Errorf("chunk %d: %w", d.Index, err)
+		s.bytes += int64(len(frame))
+		var d formats.RowDecoder
+		d.Reset(frame)
+		d.Uvarint()
+		n := d.Uvarint()
+		if n == 0 || !d.More() {
+			return 0, fmt.Errorf("chunk %d: %w", s.cur.Index, formats.ErrCorruptSpill)
 		}
-		if f.NumRows() != d.Rows {
-			s.close()
-			return nil, fmt.Errorf("%w: chunk %d holds %d rows, its marker says %d", ErrAccounting, d.Index, f.NumRows(), d.Rows)
-		}
-		s.files = append(s.files, f)
-		for _, m := range d.Messages {
-			s.messages[m.Line] = m.Message
-		}
-	}
-	return s, nil
-}
-
-func (s *chunkSource) close() {
-	for _, c := range s.closers {
-		c()
+		s.rows += int64(n)
+		b.frame = frame
+		return int(n), nil
 	}
 }
 
-// read fills batches from the chunks in order and hands each to emit,
-// which owns it from then on. Batches come from free; nil free: one batch
-// is reused (emit must be done with it when it returns).
-func (s *chunkSource) read(ctx context.Context, size int, free chan *Batch, emit func(*Batch) error) error {
-	if size <= 0 {
-		size = DefaultBatchSize
+func (s *chunkSource) open(d ChunkDone) error {
+	rc, err := s.out.Open(s.ctx, d.Key)
+	if err != nil {
+		return fmt.Errorf("chunk %d: %w", d.Index, err)
 	}
-	var own *Batch
-	if free == nil {
-		own = newBatch(size)
+	r := bufio.NewReaderSize(rc, spillBufSize)
+	magic := make([]byte, len(chunkRowsMagic))
+	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != chunkRowsMagic {
+		rc.Close()
+		return fmt.Errorf("chunk %d: not a rows file of this version (%s): %w", d.Index, d.Key, formats.ErrCorruptSpill)
 	}
-	var seq int64
-	for _, f := range s.files {
-		rd := parquet.NewGenericReader[formats.Row](f)
-		for {
-			b := own
-			if b == nil {
-				select {
-				case b = <-free:
-				case <-ctx.Done():
-					rd.Close()
-					return ctx.Err()
-				}
-			}
-			b.reset(seq)
-			b.Rows = b.Rows[:size]
-			for i := range b.Rows {
-				b.Rows[i].Reset()
-			}
-			n, rerr := rd.Read(b.Rows)
-			b.Rows = b.Rows[:n]
-			if n > 0 {
-				s.fillRecords(b)
-				seq++
-				if err := emit(b); err != nil {
-					rd.Close()
-					return err
-				}
-			} else if free != nil {
-				free <- b // never blocks: it came from free
-			}
-			if errors.Is(rerr, io.EOF) {
-				break
-			}
-			if rerr != nil {
-				rd.Close()
-				return fmt.Errorf("read chunk rows: %w", rerr)
-			}
-		}
-		rd.Close()
-	}
+	s.rc, s.r, s.cur, s.rows = rc, r, d, 0
 	return nil
 }
 
-// fillRecords gives every row its record: the line, and for a rejected row
-// what rejects.csv needs.
-func (s *chunkSource) fillRecords(b *Batch) {
-	for i := range b.Rows {
-		row := &b.Rows[i]
-		rec := formats.Record{Line: row.SourceLine}
-		if row.Rejected {
-			rec.Raw, rec.Message = row.Raw, s.messages[row.SourceLine]
-			if len(row.Reasons) > 0 {
-				rec.Reject = row.Reasons[0]
-			}
-		}
-		b.Records = append(b.Records, rec)
+func (s *chunkSource) bytesRead() int64 {
+	if s.total == 0 {
+		return 0
 	}
+	return s.size * s.bytes / s.total
 }
 
-// each calls fn with every batch in file order, from one goroutine.
-func (s *chunkSource) each(ctx context.Context, size int, fn func(*Batch) error) error {
-	return s.read(ctx, size, nil, func(b *Batch) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		return fn(b)
-	})
-}
-
-// run passes every batch through stages on workers goroutines, then sink.
-// The stages must be parallel (the planner's Process is).
-func (s *chunkSource) run(ctx context.Context, stages []Stage, sink SinkFunc, workers, size int, c *Counters) error {
-	for _, st := range stages {
-		if isOrdered(st) {
-			return fmt.Errorf("merge: stage %s is ordered", st.Name())
-		}
+func (s *chunkSource) close() {
+	if s.rc != nil {
+		s.rc.Close()
 	}
-	if workers <= 0 {
-		workers = 1
-	}
-	if size <= 0 {
-		size = DefaultBatchSize
-	}
-	g, ctx := errgroup.WithContext(ctx)
-	inFlight := 2*workers + 2
-	free := make(chan *Batch, inFlight)
-	for range inFlight {
-		free <- newBatch(size)
-	}
-	work := make(chan *Batch, workers)
-	g.Go(func() error {
-		defer close(work)
-		return s.read(ctx, size, free, func(b *Batch) error {
-			c.Records.Add(int64(len(b.Rows)))
-			return send(ctx, work, b)
-		})
-	})
-	for w := range workers {
-		g.Go(func() error {
-			for b := range work {
-				if err := runStages(ctx, stages, b); err != nil {
-					return err
-				}
-				if err := sink(ctx, w, b); err != nil {
-					return err
-				}
-				free <- b // never blocks: free holds every batch
-			}
-			return nil
-		})
-	}
-	return g.Wait()
+	s.rc, s.r = nil, nil
 }

@@ -53,22 +53,61 @@ func newRowSpill(dir string, workers int) (*rowSpill, error) {
 // file.
 func (s *rowSpill) sink(_ context.Context, w int, b *Batch) error {
 	sf := s.files[w]
-	buf := binary.AppendUvarint(sf.buf[:0], uint64(b.Seq))
-	buf = binary.AppendUvarint(buf, uint64(len(b.Rows)))
-	for i := range b.Rows {
-		buf = formats.AppendRowBinary(buf, &b.Records[i], &b.Rows[i])
+	if b.rowsRaw != nil {
+		sf.buf = binary.AppendUvarint(sf.buf[:0], uint64(b.Seq))
+		sf.buf = binary.AppendUvarint(sf.buf, uint64(len(b.Rows)))
+		sf.buf = append(sf.buf, b.rowsRaw...)
+	} else {
+		sf.buf = encodeFrame(sf.buf[:0], b)
 	}
-	var head [binary.MaxVarintLen64]byte
-	n := binary.PutUvarint(head[:], uint64(len(buf)))
-	if _, err := sf.w.Write(head[:n]); err != nil {
+	n, err := writeFrame(sf.w, sf.buf)
+	if err != nil {
 		return fmt.Errorf("spill: %w", err)
 	}
-	if _, err := sf.w.Write(buf); err != nil {
-		return fmt.Errorf("spill: %w", err)
-	}
-	sf.buf = buf
-	s.bytes.Add(int64(n + len(buf)))
+	s.bytes.Add(int64(n))
 	return nil
+}
+
+// encodeFrame appends the body of b's frame: its sequence, row count and
+// rows.
+func encodeFrame(dst []byte, b *Batch) []byte {
+	dst = binary.AppendUvarint(dst, uint64(b.Seq))
+	dst = binary.AppendUvarint(dst, uint64(len(b.Rows)))
+	for i := range b.Rows {
+		dst = formats.AppendRowBinary(dst, &b.Records[i], &b.Rows[i])
+	}
+	return dst
+}
+
+// writeFrame writes body with its length prefix and returns the bytes
+// written.
+func writeFrame(w io.Writer, body []byte) (int, error) {
+	var head [binary.MaxVarintLen64]byte
+	n := binary.PutUvarint(head[:], uint64(len(body)))
+	if _, err := w.Write(head[:n]); err != nil {
+		return 0, err
+	}
+	if _, err := w.Write(body); err != nil {
+		return 0, err
+	}
+	return n + len(body), nil
+}
+
+// readFrame reads one length-prefixed frame into a fresh buffer (the
+// decoded strings point into it); io.EOF at a clean end.
+func readFrame(r *bufio.Reader) ([]byte, error) {
+	n, err := binary.ReadUvarint(r)
+	if errors.Is(err, io.EOF) {
+		return nil, io.EOF
+	}
+	if err != nil || n > 1<<32 {
+		return nil, fmt.Errorf("read frame: %w", errors.Join(err, formats.ErrCorruptSpill))
+	}
+	frame := make([]byte, n)
+	if _, err := io.ReadFull(r, frame); err != nil {
+		return nil, fmt.Errorf("read frame: %w", errors.Join(err, formats.ErrCorruptSpill))
+	}
+	return frame, nil
 }
 
 // remove closes and deletes the files.
@@ -124,18 +163,14 @@ type spillReader struct {
 // advance reads f's next frame and its header.
 func (s *spillSource) advance(f *spillReader) error {
 	f.frame = nil
-	n, err := binary.ReadUvarint(f.r)
+	frame, err := readFrame(f.r)
 	if errors.Is(err, io.EOF) {
 		return nil
 	}
-	if err != nil || n > 1<<32 {
-		return fmt.Errorf("spill: read frame: %w", errors.Join(err, formats.ErrCorruptSpill))
+	if err != nil {
+		return fmt.Errorf("spill: %w", err)
 	}
-	frame := make([]byte, n) // fresh: the decoded strings point into it
-	if _, err := io.ReadFull(f.r, frame); err != nil {
-		return fmt.Errorf("spill: read frame: %w", err)
-	}
-	s.read += int64(n)
+	s.read += int64(len(frame))
 	var d formats.RowDecoder
 	d.Reset(frame)
 	f.seq, f.n = d.Uvarint(), d.Uvarint()
@@ -183,9 +218,13 @@ func (spillDecode) Process(_ context.Context, b *Batch) error {
 	}
 	var d formats.RowDecoder
 	d.Reset(b.frame)
-	b.frame = nil
 	d.Uvarint() // seq, checked by the source
 	n := d.Uvarint()
+	if n > uint64(len(b.frame)) {
+		return fmt.Errorf("spill: %w", formats.ErrCorruptSpill)
+	}
+	b.rowsRaw = b.frame[d.Pos():]
+	b.frame = nil
 	b.Records = b.Records[:0]
 	b.Rows = b.Rows[:0]
 	for range n {
