@@ -461,7 +461,7 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 		p.Fast = true
 		return p, true
 	}
-	pot, potMask, potKnown := t.stripNationalPrefixMask(national)
+	pot, potState, potKnown := t.stripNationalPrefixMask(national)
 	switch t.testLength(len(pot)) {
 	case lenTooShort, lenLocalOnly, lenInvalid:
 		potKnown = false
@@ -481,9 +481,9 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	// leading zero"), so its E.164 form is cc + national as is.
 	p.setE164(t.ccStr, national)
 	if !potKnown {
-		potMask = t.run(national)
+		potState = t.runState(national)
 	}
-	typ := t.typeOf(potMask, len(national))
+	typ := t.typeAt[int(potState)*(maxNSN+1)+len(national)] // typeOf(accept[potState], len(national))
 	if typ != PhoneUnknown {
 		p.setType(typ)
 		return p, true
@@ -519,17 +519,17 @@ func (t *countryTable) stripNationalPrefix(num []byte) []byte {
 }
 
 // stripNationalPrefixMask is stripNationalPrefix that also returns the
-// automaton's mask for the result when it computed it (known).
-func (t *countryTable) stripNationalPrefixMask(num []byte) (out []byte, mask uint16, known bool) {
+// automaton's state for the result when it computed it (known).
+func (t *countryTable) stripNationalPrefixMask(num []byte) (out []byte, state int32, known bool) {
 	if len(num) == 0 || t.nationalPx == "" || !hasPrefixBytes(num, t.nationalPx) {
 		return num, 0, false
 	}
 	rest := num[len(t.nationalPx):]
-	restMask := t.run(rest)
-	if restMask&1 == 0 && t.generalPattern(num) { // the rest first: it saves a run when it matches
+	restState := t.runState(rest)
+	if t.accept[restState]&1 == 0 && t.generalPattern(num) { // the rest first: it saves a run when it matches
 		return num, 0, false
 	}
-	return rest, restMask, true
+	return rest, restState, true
 }
 
 func hasPrefixBytes(b []byte, p string) bool {
