@@ -400,20 +400,23 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	plus := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
+		switch fastPhoneClass[c] {
+		case fpDigit:
 			if n == len(d) {
 				return p, false
 			}
 			d[n] = c
 			n++
-		case c == '+':
+		case fpPunct:
+		case fpPlus:
 			if n > 0 || plus {
 				return p, false
 			}
 			plus = true
-		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
-		case c == '/' && slash:
+		case fpSlash:
+			if !slash {
+				return p, false
+			}
 		default:
 			return p, false
 		}
@@ -491,6 +494,25 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	p.Reason = t.invalidReason(national)
 	return p, true
 }
+
+// Byte classes of fastPhone's scan; 0 is any other byte.
+const (
+	fpDigit = 1 + iota
+	fpPunct // ' ', '-', '.', '(', ')'
+	fpPlus
+	fpSlash
+)
+
+var fastPhoneClass = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = fpDigit
+	}
+	for _, c := range " -.()" {
+		t[c] = fpPunct
+	}
+	t['+'], t['/'] = fpPlus, fpSlash
+	return t
+}()
 
 // invalidReason is the reason for a number of this country the library
 // parsed but does not call valid: tooShort, then IsPossibleNumberWithReason.
