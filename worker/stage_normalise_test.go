@@ -271,7 +271,12 @@ func genRows(n int, seed uint64) []formats.Row {
 }
 
 // BenchmarkNormaliseStage measures rows per second on realistic rows; run
-// with -cpu 1 for the per-core figure. The target is 1.5 million rows/s.
+// with -cpu 1 for the per-core figure. The target is 1.5 million rows/s
+// (667 ns/row); not reached yet. Measured 2026-11-23 on the shared 2-core
+// AMD EPYC (load average ~6, so wall figures are noisy): median of 3 about
+// 1150-1260 ns/row both before and after the table-driven rules; under
+// valgrind (GOGC=off, 300x minus 100x iterations) the stage went from
+// 5956 to 5360 instructions per row.
 // Refilling the batch between iterations is not timed.
 func BenchmarkNormaliseStage(b *testing.B) {
 	st := NewNormaliseStage(Env{AsOf: testAsOf, DefaultCountry: "SE"}, testPostcodes(b))

@@ -58,19 +58,20 @@ func CheckEmail(raw string, a *Arena) Email {
 		e.Reason = EmailInvalid
 		return e
 	}
-	okLocal, high := validLocal(s[:at])
+	okLocal, highLocal := validLocal(s[:at])
 	if !okLocal {
 		e.Reason = EmailInvalid
 		return e
 	}
 	domain := s[at+1:]
 	ok, upper, highDomain := validDomain(domain)
-	high = high || highDomain
 	if !ok {
 		e.Reason = EmailInvalid
 		return e
 	}
-	if high && !utf8.ValidString(s) {
+	// s splits at the ASCII '@' into parts that are valid UTF-8 each
+	// exactly when s is: check only the parts with non-ASCII bytes.
+	if highLocal && !utf8.ValidString(s[:at]) || highDomain && !utf8.ValidString(domain) {
 		e.Reason = EmailInvalid
 		return e
 	}
@@ -177,30 +178,38 @@ func validDomain(d string) (ok, upper, high bool) {
 		return false, false, false
 	}
 	var all uint8
-	labels := 0
-	lastDigits := true
-	start := 0
-	for i := 0; i <= len(d); i++ {
-		if i < len(d) && d[i] != '.' {
-			cl := emailClass[d[i]]
+	start := 0 // of the current label
+	for i := 0; i < len(d); i++ {
+		c := d[i]
+		if c != '.' {
+			cl := emailClass[c]
 			if cl&classDomain == 0 {
 				return false, false, false
 			}
 			all |= cl
 			continue
 		}
-		l := d[start:i]
-		if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+		if !validLabel(d[start:i]) {
 			return false, false, false
 		}
-		lastDigits = true
-		for j := 0; j < len(l) && lastDigits; j++ {
-			lastDigits = emailClass[l[j]]&classDigit != 0
-		}
-		labels++
 		start = i + 1
 	}
-	return labels >= 2 && !lastDigits, all&classUpper != 0, all&classHigh != 0
+	last := d[start:]
+	if start == 0 || !validLabel(last) {
+		return false, false, false // one label, or a bad last one
+	}
+	for i := 0; i < len(last); i++ {
+		if emailClass[last[i]]&classDigit == 0 {
+			return true, all&classUpper != 0, all&classHigh != 0
+		}
+	}
+	return false, false, false // the last label is all digits
+}
+
+// validLabel: 1-63 bytes, no hyphen first or last (the bytes are checked
+// by the caller).
+func validLabel(l string) bool {
+	return len(l) != 0 && len(l) <= 63 && l[0] != '-' && l[len(l)-1] != '-'
 }
 
 // bigLabels are the second-level labels of the big mail domains, long
@@ -214,6 +223,18 @@ var bigLabels = []struct {
 	{"yahoo", []string{"com", "se"}}, {"telia", []string{"com"}}, {"interia", []string{"pl"}},
 }
 
+// The labels of bigLabels by top-level domain, in bigLabels order (the
+// first one edit away wins). TestBigLabelsByTLD keeps them in step.
+var (
+	bigLabelsCOM = [...]bigLabel{{"gmail", "gmail.com"}, {"hotmail", "hotmail.com"}, {"outlook", "outlook.com"},
+		{"icloud", "icloud.com"}, {"yahoo", "yahoo.com"}, {"telia", "telia.com"}}
+	bigLabelsSE  = [...]bigLabel{{"hotmail", "hotmail.se"}, {"outlook", "outlook.se"}, {"comhem", "comhem.se"}, {"yahoo", "yahoo.se"}}
+	bigLabelsNET = [...]bigLabel{{"bredband", "bredband.net"}}
+	bigLabelsPL  = [...]bigLabel{{"interia", "interia.pl"}}
+)
+
+type bigLabel struct{ label, domain string }
+
 // nearBigDomain catches misspellings the list does not hold: the label one
 // edit (insert, delete, substitute or swap two letters) from a big
 // provider's, with the same top-level domain ("outllook.com",
@@ -225,11 +246,22 @@ func nearBigDomain(d []byte) (string, bool) {
 		return "", false
 	}
 	label, tld := d[:dot], d[dot+1:]
-	for _, b := range bigLabels {
-		for _, t := range b.tlds {
-			if string(tld) == t && string(label) != b.label && oneEdit(label, b.label) {
-				return b.label + "." + t, true
-			}
+	var labels []bigLabel
+	switch string(tld) {
+	case "com":
+		labels = bigLabelsCOM[:]
+	case "se":
+		labels = bigLabelsSE[:]
+	case "net":
+		labels = bigLabelsNET[:]
+	case "pl":
+		labels = bigLabelsPL[:]
+	default:
+		return "", false
+	}
+	for _, l := range labels {
+		if string(label) != l.label && oneEdit(label, l.label) {
+			return l.domain, true
 		}
 	}
 	return "", false

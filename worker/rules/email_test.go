@@ -2,6 +2,7 @@ package rules
 
 import (
 	"net/mail"
+	"slices"
 	"testing"
 )
 
@@ -117,6 +118,25 @@ func TestNearBigDomain(t *testing.T) {
 		got, ok := nearBigDomain([]byte(c.domain))
 		if got != c.want || ok != (c.want != "") {
 			t.Errorf("%s: got %q %v, want %q", c.domain, got, ok, c.want)
+		}
+	}
+}
+
+// TestBigLabelsByTLD: the per-TLD lists hold exactly bigLabels, in its order.
+func TestBigLabelsByTLD(t *testing.T) {
+	byTLD := map[string][]bigLabel{"com": bigLabelsCOM[:], "se": bigLabelsSE[:], "net": bigLabelsNET[:], "pl": bigLabelsPL[:]}
+	want := map[string][]bigLabel{}
+	for _, b := range bigLabels {
+		for _, tld := range b.tlds {
+			want[tld] = append(want[tld], bigLabel{b.label, b.label + "." + tld})
+		}
+	}
+	if len(byTLD) != len(want) {
+		t.Fatalf("TLDs %d, want %d", len(byTLD), len(want))
+	}
+	for tld, w := range want {
+		if !slices.Equal(byTLD[tld], w) {
+			t.Errorf("%s: %v, want %v", tld, byTLD[tld], w)
 		}
 	}
 }

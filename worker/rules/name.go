@@ -25,27 +25,29 @@ func NormaliseName(raw string, a *Arena) string {
 	if s == "" {
 		return ""
 	}
-	hasUpper, hasLower, needCollapse, needNFC := false, false, false, false
-	for i := 0; i < len(s); {
+	var all uint8 // nameClass bits seen
+	needCollapse, needNFC := false, false
+	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < 0x80 {
-			switch {
-			case c >= 'a' && c <= 'z':
-				hasLower = true
-			case c >= 'A' && c <= 'Z':
-				hasUpper = true
-			case c == ' ':
-				if i > 0 && s[i-1] == ' ' {
-					needCollapse = true
-				}
-			case isSpace(c):
+		k := nameClass[c]
+		if k&(ncSpace|ncHigh) == 0 {
+			all |= k
+			continue
+		}
+		if k&ncSpace != 0 {
+			if i > 0 && s[i-1] == ' ' {
 				needCollapse = true
 			}
+			continue
+		}
+		if c == 0xC3 && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+			// U+00C0-U+00FF: never changed by NFC.
 			i++
+			all |= latin1Class[s[i]&0x3F]
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
+		i += size - 1
 		if r >= 0x300 {
 			// Runes below U+0300 are never changed by NFC (none is
 			// NFC_QC=No or Maybe); above, let the norm package decide.
@@ -55,11 +57,13 @@ func NormaliseName(raw string, a *Arena) string {
 		case r == 0xA0:
 			needCollapse = true
 		case unicode.IsUpper(r):
-			hasUpper = true
+			all |= ncUpper
 		case unicode.IsLower(r):
-			hasLower = true
+			all |= ncLower
 		}
 	}
+	needCollapse = needCollapse || all&ncCollapse != 0
+	hasUpper, hasLower := all&ncUpper != 0, all&ncLower != 0
 	if needNFC && !norm.NFC.IsNormalString(s) {
 		return NormaliseName(norm.NFC.String(s), a) // rare: decomposed input
 	}
@@ -98,6 +102,49 @@ func NormaliseName(raw string, a *Arena) string {
 	return a.Commit(b)
 }
 
+// Byte classes for NormaliseName's scan.
+const (
+	ncUpper    = 1 << iota // ASCII upper-case letter
+	ncLower                // ASCII lower-case letter
+	ncSpace                // ' '
+	ncCollapse             // other ASCII white space: always collapsed
+	ncHigh                 // a byte of a multi-byte sequence
+)
+
+var nameClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		switch {
+		case b >= 0x80:
+			t[c] = ncHigh
+		case b >= 'A' && b <= 'Z':
+			t[c] = ncUpper
+		case b >= 'a' && b <= 'z':
+			t[c] = ncLower
+		case b == ' ':
+			t[c] = ncSpace
+		case isSpace(b):
+			t[c] = ncCollapse
+		}
+	}
+	return t
+}()
+
+// latin1Class is the case of U+00C0-U+00FF, indexed by the low six bits
+// of the second UTF-8 byte (0xC3 0x80-0xBF): as unicode.IsUpper/IsLower.
+var latin1Class = func() (t [64]uint8) {
+	for i := range t {
+		r := rune(0xC0 + i)
+		switch {
+		case unicode.IsUpper(r):
+			t[i] = ncUpper
+		case unicode.IsLower(r):
+			t[i] = ncLower
+		}
+	}
+	return t
+}()
+
 // belowCombining reports whether every rune of s is below U+0300. Such a
 // string is in NFC already: no code point below the combining diacritical
 // marks changes under NFC (none is NFC_QC=No or Maybe).
@@ -134,8 +181,34 @@ func appendTitleWord(b []byte, w string, more bool) []byte {
 	segStart := true // next letter starts a segment: upper case
 	segLen := 0
 	for i := 0; i < len(w); {
-		r, size := utf8.DecodeRuneInString(w[i:])
-		i += size
+		var r rune
+		switch c := w[i]; {
+		case c < 0x80:
+			r = rune(c)
+			i++
+		case c == 0xC3 && i+1 < len(w) && w[i+1]&0xC0 == 0x80 && w[i+1] != 0xBF:
+			// U+00C0-U+00FE: upper and lower case differ by 0x20 in the
+			// second byte (ÿ, whose upper case is U+0178, takes the
+			// general path; ß has no single upper-case letter).
+			x := w[i+1]
+			i += 2
+			k := latin1Class[x&0x3F]
+			if segStart {
+				if k == ncLower && x != 0x9F {
+					x -= 0x20
+				}
+				segStart = false
+			} else if k == ncUpper {
+				x += 0x20
+			}
+			b = append(b, 0xC3, x)
+			segLen++
+			continue
+		default:
+			var size int
+			r, size = utf8.DecodeRuneInString(w[i:])
+			i += size
+		}
 		switch {
 		case r == '-':
 			segStart, segLen = true, 0

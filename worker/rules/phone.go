@@ -400,20 +400,23 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	plus := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
+		switch fastPhoneClass[c] {
+		case fpDigit:
 			if n == len(d) {
 				return p, false
 			}
 			d[n] = c
 			n++
-		case c == '+':
+		case fpPunct:
+		case fpPlus:
 			if n > 0 || plus {
 				return p, false
 			}
 			plus = true
-		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
-		case c == '/' && slash:
+		case fpSlash:
+			if !slash {
+				return p, false
+			}
 		default:
 			return p, false
 		}
@@ -461,7 +464,7 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 		p.Fast = true
 		return p, true
 	}
-	pot, potMask, potKnown := t.stripNationalPrefixMask(national)
+	pot, potState, potKnown := t.stripNationalPrefixMask(national)
 	switch t.testLength(len(pot)) {
 	case lenTooShort, lenLocalOnly, lenInvalid:
 		potKnown = false
@@ -481,9 +484,9 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	// leading zero"), so its E.164 form is cc + national as is.
 	p.setE164(t.ccStr, national)
 	if !potKnown {
-		potMask = t.run(national)
+		potState = t.runState(national)
 	}
-	typ := t.typeOf(potMask, len(national))
+	typ := t.typeAt[int(potState)*(maxNSN+1)+len(national)] // typeOf(accept[potState], len(national))
 	if typ != PhoneUnknown {
 		p.setType(typ)
 		return p, true
@@ -491,6 +494,25 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	p.Reason = t.invalidReason(national)
 	return p, true
 }
+
+// Byte classes of fastPhone's scan; 0 is any other byte.
+const (
+	fpDigit = 1 + iota
+	fpPunct // ' ', '-', '.', '(', ')'
+	fpPlus
+	fpSlash
+)
+
+var fastPhoneClass = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = fpDigit
+	}
+	for _, c := range " -.()" {
+		t[c] = fpPunct
+	}
+	t['+'], t['/'] = fpPlus, fpSlash
+	return t
+}()
 
 // invalidReason is the reason for a number of this country the library
 // parsed but does not call valid: tooShort, then IsPossibleNumberWithReason.
@@ -519,17 +541,17 @@ func (t *countryTable) stripNationalPrefix(num []byte) []byte {
 }
 
 // stripNationalPrefixMask is stripNationalPrefix that also returns the
-// automaton's mask for the result when it computed it (known).
-func (t *countryTable) stripNationalPrefixMask(num []byte) (out []byte, mask uint16, known bool) {
+// automaton's state for the result when it computed it (known).
+func (t *countryTable) stripNationalPrefixMask(num []byte) (out []byte, state int32, known bool) {
 	if len(num) == 0 || t.nationalPx == "" || !hasPrefixBytes(num, t.nationalPx) {
 		return num, 0, false
 	}
 	rest := num[len(t.nationalPx):]
-	restMask := t.run(rest)
-	if t.generalPattern(num) && restMask&1 == 0 {
+	restState := t.runState(rest)
+	if t.accept[restState]&1 == 0 && t.generalPattern(num) { // the rest first: it saves a run when it matches
 		return num, 0, false
 	}
-	return rest, restMask, true
+	return rest, restState, true
 }
 
 func hasPrefixBytes(b []byte, p string) bool {

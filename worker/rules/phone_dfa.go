@@ -63,6 +63,9 @@ type countryTable struct {
 	anyLen     [numDescs]bool
 	genLens    []int32 // general possible lengths, sorted
 	localLens  []int32
+	// typeAt[st*(maxNSN+1)+n] is typeOf(accept[st], n): the type of a
+	// number of length n whose run ends in state st.
+	typeAt []PhoneType
 }
 
 func descsOf(m *phonenumbers.PhoneMetadata) [numDescs]*phonenumbers.PhoneNumberDesc {
@@ -212,6 +215,12 @@ func buildCountryTable(m *phonenumbers.PhoneMetadata) (*countryTable, error) {
 		}
 		frontier = nextFrontier
 	}
+	t.typeAt = make([]PhoneType, len(t.accept)*(maxNSN+1))
+	for st, mask := range t.accept {
+		for n := 0; n <= maxNSN; n++ {
+			t.typeAt[st*(maxNSN+1)+n] = t.typeOf(mask, n)
+		}
+	}
 	return t, nil
 }
 
@@ -249,16 +258,20 @@ func normSet(s []uint32) []uint32 {
 
 // run walks the automaton over s, which holds only ASCII digits, and returns
 // the accept mask of the state reached.
-func (t *countryTable) run(s []byte) uint16 {
+func (t *countryTable) run(s []byte) uint16 { return t.accept[t.runState(s)] }
+
+// runState walks the automaton over s and returns the state reached (0:
+// dead).
+func (t *countryTable) runState(s []byte) int32 {
 	next := t.next
-	st := uint32(1)
+	st := int32(1)
 	for _, c := range s {
-		st = uint32(next[st][(c-'0')%10])
+		st = next[st][(c-'0')%10]
 		if st == 0 {
 			return 0
 		}
 	}
-	return t.accept[st]
+	return st
 }
 
 func (t *countryTable) matches(desc int, mask uint16, n int) bool {

@@ -120,6 +120,10 @@ func parsePersonnummer(s string, asOf Date) Identity {
 	var d [12]byte
 	n := 0
 	sep := byte(0)
+	if fn, fsep, ok := pnrCommonDigits(s, &d); ok {
+		n, sep = fn, fsep
+		goto digits
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
@@ -141,6 +145,7 @@ func parsePersonnummer(s string, asOf Date) Identity {
 		id.Reason = IDFormat
 		return id
 	}
+digits:
 	short := d[n-10 : n] // YYMMDDNNNC
 	if short[6] == '0' && short[7] == '0' && short[8] == '0' {
 		id.Reason = IDFormat // birth number 000 is never issued
@@ -190,6 +195,28 @@ func parsePersonnummer(s string, asOf Date) Identity {
 	copy(id.num[2:], short)
 	id.n = 12
 	return id
+}
+
+// pnrCommonDigits reads the common layouts YYMMDDNNNC, YYMMDD-NNNC,
+// YYMMDD+NNNC and YYYYMMDDNNNC into d; ok is false for anything else,
+// which the general loop then reads.
+func pnrCommonDigits(s string, d *[12]byte) (n int, sep byte, ok bool) {
+	switch {
+	case len(s) == 10 || len(s) == 12:
+		n = copy(d[:], s)
+	case len(s) == 11 && (s[6] == '-' || s[6] == '+'):
+		copy(d[:6], s[:6])
+		copy(d[6:10], s[7:])
+		n, sep = 10, s[6]
+	default:
+		return 0, 0, false
+	}
+	for _, c := range d[:n] {
+		if c-'0' > 9 {
+			return 0, 0, false
+		}
+	}
+	return n, sep, true
 }
 
 // luhn checks the check digit of YYMMDDNNNC.

@@ -41,7 +41,13 @@ type PostcodeDir struct {
 	m map[uint32][]place
 	// Dense indexes for SE and PL: code -> 1 + index into dense, 0 if absent.
 	se, pl []uint16
-	dense  [][]place
+	dense  []postEntry
+}
+
+// postEntry is one code of a dense index.
+type postEntry struct {
+	places []place
+	code   string // the code in normal form: "123 45" (SE), "12-345" (PL)
 }
 
 type place struct {
@@ -126,11 +132,16 @@ func (d *PostcodeDir) index() {
 	keyPL, _ := postKey("PL", 0)
 	for k, places := range d.m {
 		var idx *[]uint16
+		v := k & (1<<17 - 1)
+		digits := [5]byte{byte('0' + v/10000), byte('0' + v/1000%10), byte('0' + v/100%10), byte('0' + v/10%10), byte('0' + v%10)}
+		var code string
 		switch k &^ (1<<17 - 1) {
 		case keySE:
 			idx = &d.se
+			code = string([]byte{digits[0], digits[1], digits[2], ' ', digits[3], digits[4]})
 		case keyPL:
 			idx = &d.pl
+			code = string([]byte{digits[0], digits[1], '-', digits[2], digits[3], digits[4]})
 		default:
 			continue
 		}
@@ -141,12 +152,14 @@ func (d *PostcodeDir) index() {
 		if *idx == nil {
 			*idx = make([]uint16, 100000)
 		}
-		d.dense = append(d.dense, places)
-		(*idx)[k&(1<<17-1)] = uint16(len(d.dense))
+		d.dense = append(d.dense, postEntry{places: places, code: code})
+		(*idx)[v] = uint16(len(d.dense))
 	}
 }
 
-func (d *PostcodeDir) lookup(country string, code uint32) ([]place, bool) {
+// lookup returns the places of a code and, from a dense index, the code in
+// normal form (else "").
+func (d *PostcodeDir) lookup(country string, code uint32) (places []place, canon string, ok bool) {
 	var idx []uint16
 	switch country {
 	case "SE":
@@ -156,16 +169,17 @@ func (d *PostcodeDir) lookup(country string, code uint32) ([]place, bool) {
 	}
 	if idx != nil {
 		if i := idx[code]; i != 0 {
-			return d.dense[i-1], true
+			e := &d.dense[i-1]
+			return e.places, e.code, true
 		}
-		return nil, false
+		return nil, "", false
 	}
 	key, ok := postKey(country, code)
 	if !ok {
-		return nil, false
+		return nil, "", false
 	}
 	p, ok := d.m[key]
-	return p, ok
+	return p, "", ok
 }
 
 // Len returns the number of codes in the directory.
@@ -218,6 +232,10 @@ func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
 	var code uint32
 	switch country {
 	case "SE":
+		if v, ok := seCommonCode(s); ok {
+			// "12345" or "123 45": the common shapes, read in one step.
+			return checkPostalCode(p, s, v, city, country, dir, a)
+		}
 		s = trimCountryPrefix(s, "se", "s")
 		v, ok := fiveDigits(s)
 		if !ok || s[0] == '0' || !sePostalShape(s) {
@@ -250,11 +268,65 @@ func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
 		p.Valid = true
 		return p
 	}
-	places, ok := dir.lookup(country, code)
+	places, _, ok := dir.lookup(country, code)
 	if !ok {
 		p.Reason = PostalUnknown
 		return p
 	}
+	return checkCity(p, places, city)
+}
+
+// seCommonCode reads a Swedish code written "12345" or "123 45" (first
+// digit 1-9), the shapes nearly every list uses.
+func seCommonCode(s string) (uint32, bool) {
+	var d0, d1, d2, d3, d4 byte
+	switch {
+	case len(s) == 5:
+		d0, d1, d2, d3, d4 = s[0]-'0', s[1]-'0', s[2]-'0', s[3]-'0', s[4]-'0'
+	case len(s) == 6 && s[3] == ' ':
+		d0, d1, d2, d3, d4 = s[0]-'0', s[1]-'0', s[2]-'0', s[4]-'0', s[5]-'0'
+	default:
+		return 0, false
+	}
+	if d0-1 > 8 || d1 > 9 || d2 > 9 || d3 > 9 || d4 > 9 {
+		return 0, false
+	}
+	return uint32(d0)*10000 + uint32(d1)*1000 + uint32(d2)*100 + uint32(d3)*10 + uint32(d4), true
+}
+
+// checkPostalCode finishes CheckPostal for a well-formed Swedish code s
+// with value v: the normal form from the directory when it has the code,
+// else built in the arena.
+func checkPostalCode(p Postal, s string, v uint32, city, country string, dir *PostcodeDir, a *Arena) Postal {
+	if dir != nil {
+		places, canon, ok := dir.lookup(country, v)
+		if ok && canon != "" {
+			p.Code = canon
+			if len(s) == 6 {
+				p.Code = s // already in normal form: view the input
+			}
+			return checkCity(p, places, city)
+		}
+	}
+	if len(s) == 6 {
+		p.Code = s
+	} else {
+		p.Code = a.String([]byte{s[0], s[1], s[2], ' ', s[3], s[4]})
+	}
+	if dir == nil {
+		p.Valid = true
+		return p
+	}
+	places, _, ok := dir.lookup(country, v)
+	if !ok {
+		p.Reason = PostalUnknown
+		return p
+	}
+	return checkCity(p, places, city)
+}
+
+// checkCity sets Valid and matches the city against a known code's places.
+func checkCity(p Postal, places []place, city string) Postal {
 	p.Valid = true
 	city = trimSpace(city)
 	if city == "" {
