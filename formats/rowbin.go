@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -226,6 +228,43 @@ func (d *RowDecoder) list(dst []string) []string {
 	return dst
 }
 
+// codes is list for reason codes: they are interned, so that a code kept
+// as a map key (the scorecard's reason counts) does not keep the whole
+// frame it was decoded from alive.
+func (d *RowDecoder) codes(dst []string) []string {
+	n := d.Uvarint()
+	if n > uint64(len(d.buf)-d.pos) {
+		d.err = ErrCorruptSpill
+		return dst
+	}
+	for range n {
+		dst = append(dst, internCode(d.str()))
+	}
+	return dst
+}
+
+// codeTable holds the reason codes seen so far: a small, fixed vocabulary.
+var codeTable = struct {
+	sync.RWMutex
+	m map[string]string
+}{m: map[string]string{}}
+
+func internCode(s string) string {
+	codeTable.RLock()
+	c, ok := codeTable.m[s]
+	codeTable.RUnlock()
+	if ok {
+		return c
+	}
+	c = strings.Clone(s)
+	codeTable.Lock()
+	if len(codeTable.m) < 4096 { // codes only; bounded all the same
+		codeTable.m[c] = c
+	}
+	codeTable.Unlock()
+	return c
+}
+
 // Decode reads one row into rec and row (row's slices keep their
 // capacity; rec.Fields is set to nil).
 func (d *RowDecoder) Decode(rec *Record, row *Row) error {
@@ -254,7 +293,7 @@ func (d *RowDecoder) Decode(rec *Record, row *Row) error {
 		*p = d.str()
 	}
 	row.Phones = d.list(row.Phones)
-	row.Reasons = d.list(row.Reasons)
+	row.Reasons = d.codes(row.Reasons)
 	row.Extra = d.list(row.Extra)
 	row.PhonesRaw = d.list(row.PhonesRaw)
 

@@ -182,3 +182,21 @@ func BenchmarkRowBinary(b *testing.B) {
 		}
 	})
 }
+
+// Decoded reason codes do not point into the frame: a scorecard map keyed
+// by them must not keep frames alive, nor change when a buffer is reused.
+func TestRowBinaryReasonsInterned(t *testing.T) {
+	buf := AppendRowBinary(nil, &Record{}, &Row{Reasons: []string{"NIX_BLOCKED", "DUPLICATE"}})
+	var d RowDecoder
+	d.Reset(buf)
+	var row Row
+	if err := d.Decode(&Record{}, &row); err != nil {
+		t.Fatal(err)
+	}
+	for i := range buf {
+		buf[i] = 'x'
+	}
+	if len(row.Reasons) != 2 || row.Reasons[0] != "NIX_BLOCKED" || row.Reasons[1] != "DUPLICATE" {
+		t.Fatalf("reasons after the frame was overwritten: %q", row.Reasons)
+	}
+}

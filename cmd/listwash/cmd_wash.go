@@ -46,7 +46,7 @@ func runWash(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&f.jsonOut, "json", false, "print the scorecard as JSON instead of the summary table")
 	fs.BoolVar(&f.verbose, "verbose", false, "log progress to stderr (no personal data is ever logged)")
 	fs.IntVar(&f.workers, "workers", 0, "goroutines per stage (default: number of CPUs)")
-	fs.StringVar(&f.memLimit, "memory-limit", "1GiB", "soft memory limit for the Go runtime (e.g. 1GiB, 512MiB; 0 for none); GOMEMLIMIT, if set, wins")
+	fs.StringVar(&f.memLimit, "memory-limit", "768MiB", "soft memory limit for the Go runtime (e.g. 1GiB, 512MiB; 0 for none); GOMEMLIMIT, if set, wins")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for `go tool pprof`)")
 	fs.StringVar(&f.timings, "timings", "", "write elapsed time and per-stage busy time as JSON to this file (used by listwash bench)")
 	if err := parseFlags(fs, args); err != nil {
