@@ -107,18 +107,22 @@ func (d *Deduper) planSpill(ctx context.Context) (err error) {
 		}
 	}
 	var keys [2]uint64
+	// One entry of each shape, reused: bucketSet.add copies the bytes (an
+	// entry per row taken by address would be a heap allocation per row).
+	e, p := new(exactEntry), new(pair)
+	eb, pb := exactBytes(e), pairBytes(p)
 	err = sp.each(func(i uint32, r *rec, _ []byte) error {
 		if r.exact != 0 {
-			e := exactEntry{key: r.exact, pnr: r.pnr, idx: i, birth: r.birth}
-			if err := exact.add(int((r.exact>>32)%uint64(exactParts)), exactBytes(&e)); err != nil {
+			*e = exactEntry{key: r.exact, pnr: r.pnr, idx: i, birth: r.birth}
+			if err := exact.add(int((r.exact>>32)%uint64(exactParts)), eb); err != nil {
 				return err
 			}
 		}
 		for k, b := range kinds {
 			parts := uint64(len(b.files))
 			for _, key := range kind(k).keys(keys[:0], r) {
-				p := pair{key: key, idx: i}
-				if err := b.add(int((key>>32)%parts), pairBytes(&p)); err != nil {
+				*p = pair{key: key, idx: i}
+				if err := b.add(int((key>>32)%parts), pb); err != nil {
 					return err
 				}
 			}
@@ -380,6 +384,8 @@ func (d *Deduper) spillFinish(ctx context.Context, complete []uint8) error {
 	if err != nil {
 		return err
 	}
+	hp := new(pair) // reused: add copies it
+	hpb := pairBytes(hp)
 	err = d.sp.each(func(i uint32, r *rec, names []byte) error {
 		if surv[d.find(i)] != i {
 			return nil
@@ -389,8 +395,8 @@ func (d *Deduper) spillFinish(ctx context.Context, complete []uint8) error {
 			return nil
 		}
 		key := mix(mix(r.addr, uint64(r.apt)), xxhash.Sum64(names[r.flen:]))
-		p := pair{key: key, idx: i}
-		return hb.add(int((key>>32)%uint64(parts)), pairBytes(&p))
+		*hp = pair{key: key, idx: i}
+		return hb.add(int((key>>32)%uint64(parts)), hpb)
 	})
 	if err != nil {
 		return err

@@ -234,7 +234,7 @@ func (sp *spill) newBuckets(name string, parts, size int) (*bucketSet, error) {
 		}
 		sp.buckets = append(sp.buckets, f)
 		b.files = append(b.files, f)
-		b.ws = append(b.ws, bufio.NewWriterSize(f, 64<<10))
+		b.ws = append(b.ws, bufio.NewWriterSize(f, 256<<10))
 	}
 	return b, nil
 }
