@@ -164,3 +164,49 @@ func TestIndexKeyFromEnv(t *testing.T) {
 		t.Errorf("id %q, want 2025-q1", k.ID)
 	}
 }
+
+// Concurrent runs each commit their own segment: none is lost or mixed,
+// and a later run sees every one of them.
+func TestIndexConcurrentCommits(t *testing.T) {
+	st, err := infra.NewLocalStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const runs = 8
+	errs := make(chan error, runs)
+	for i := range runs {
+		go func() {
+			ctx := context.Background()
+			ix, err := OpenIndex(ctx, st, testKey, RunInfo{"s" + string(rune('a'+i)), "run-" + string(rune('a'+i)), "2025-01-01"})
+			if err != nil {
+				errs <- err
+				return
+			}
+			m := ix.Marker()
+			row := person("", "+4670100000"+string(rune('0'+i)), "")
+			m.Mark(&row)
+			m.Done()
+			errs <- ix.Commit(ctx)
+		}()
+	}
+	for range runs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := wash(t, st, testKey, RunInfo{"later", "run-z", "2025-02-01"}, []formats.Row{
+		person("", "+46701000003", ""), person("", "+46701000007", ""), person("", "+46709999999", ""),
+	})
+	for i, want := range []string{"sd/run-d/2025-01-01", "sh/run-h/2025-01-01", ""} {
+		if got[i].Label != want {
+			t.Errorf("row %d seen as %q, want %q", i, got[i].Label, want)
+		}
+	}
+	ix, err := OpenIndex(context.Background(), st, testKey, RunInfo{"x", "run-x", "2025-03-01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ix.Segments() != runs+1 {
+		t.Errorf("%d segments, want %d", ix.Segments(), runs+1)
+	}
+}
