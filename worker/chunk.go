@@ -69,18 +69,19 @@ type ChunkConfig struct {
 	Plan    *ChunkPlan
 	Index   int
 	Profile *formats.Profile // the profile the plan was read with
-	Setup   *Setup           // its postal code directory is used; nil: none
+	Setup   *Setup           // postal code directory and registers of the row stages; nil: none
 	Workers int              // 0: GOMAXPROCS
 	Batch   int              // 0: DefaultBatchSize
 	Attempt string           // required: names this attempt's rows file
 	Logger  *slog.Logger     // nil: discard
 }
 
-// WashChunk parses and normalises one chunk of a planned run and writes
-// its rows, in file order, to one Parquet file; then it writes the
+// WashChunk parses one chunk of a planned run and runs the row stages
+// (normalisation, and suppression when the setup has registers), and
+// writes its rows, in file order, to one rows file; then it writes the
 // chunk's done marker with PutIfAbsent. It is idempotent: if the marker
 // exists (another attempt finished first), it removes its own file and
-// returns nil. Deduplication, suppression and decisions are the merge's.
+// returns nil. Deduplication and decisions are the merge's.
 func WashChunk(ctx context.Context, cfg ChunkConfig) (err error) {
 	if cfg.Plan == nil || cfg.Index < 0 || cfg.Index >= len(cfg.Plan.Chunks) {
 		return errors.New("wash chunk: no such chunk in the plan")
@@ -138,8 +139,12 @@ func WashChunk(ctx context.Context, cfg ChunkConfig) (err error) {
 	}
 	cw := &chunkWriter{w: bw}
 	counters := &Counters{}
-	p := &pass{reader: rd, stages: []Stage{NewParseStage(cfg.Env, rd.Mapping()), NewNormaliseStage(cfg.Env, cfg.Setup.Postcodes),
-		frameEncoder{}, cw},
+	rowStages, err := cfg.Setup.rowStages(cfg.Env, &perRun{})
+	if err != nil {
+		return err
+	}
+	stages := append(append([]Stage{NewParseStage(cfg.Env, rd.Mapping())}, rowStages...), frameEncoder{}, cw)
+	p := &pass{reader: rd, stages: stages,
 		sink: func(context.Context, int, *Batch) error { return nil }, workers: cfg.Workers, batchSize: cfg.Batch, counters: counters}
 	if err := p.run(ctx); err != nil {
 		return err

@@ -50,10 +50,7 @@ func MergeWash(ctx context.Context, cfg WashConfig, plan *ChunkPlan, unmapped []
 	if err != nil {
 		return nil, err
 	}
-	pl, idx := findPlanner(stages)
-	if pl == nil || idx != 0 {
-		return nil, errors.New("merge: the stages after normalise must start with the planner (dedup)")
-	}
+	pl, _ := findPlanner(stages)
 	// Reading pass: every chunk's frames in chunk order, decoded on every
 	// core, Observed in file order, and copied as they are to the local
 	// row spill; then the plan; then the writing pass replays the spill
@@ -101,10 +98,12 @@ func (r *run) mergeStages(ctx context.Context) ([]Stage, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(stages) == 0 || stages[0].Name() != "normalise" {
-		return nil, errors.New("merge: the stages do not start with normalise")
+	// The chunks ran the row stages, everything before the planner.
+	_, idx := findPlanner(stages)
+	if idx < 0 {
+		return nil, errors.New("merge: no planner (dedup) among the stages")
 	}
-	stages = stages[1:]
+	stages = stages[idx:]
 	if r.cfg.Timer != nil {
 		stages = r.cfg.Timer.WrapAll(stages)
 	}

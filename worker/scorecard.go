@@ -90,7 +90,8 @@ func (c *Counts) Rates() map[string]float64 {
 // tally accumulates counts and reason codes for one goroutine.
 type tally struct {
 	Counts
-	reasons map[string]int64
+	reasons    map[string]int64
+	validUntil string // the earliest ValidUntil of a row, "" if none
 }
 
 func newTally() *tally { return &tally{reasons: map[string]int64{}} }
@@ -100,6 +101,9 @@ func newTally() *tally { return &tally{reasons: map[string]int64{}} }
 func (t *tally) count(r *formats.Row) {
 	c := &t.Counts
 	c.Rows++
+	if v := r.ValidUntil; v != nil && *v != "" && (t.validUntil == "" || *v < t.validUntil) {
+		t.validUntil = *v
+	}
 	for _, code := range r.Reasons {
 		t.reasons[code]++
 	}
@@ -167,6 +171,9 @@ func (t *tally) count(r *formats.Row) {
 
 func (t *tally) add(o *tally) {
 	t.Counts.Add(&o.Counts)
+	if o.validUntil != "" && (t.validUntil == "" || o.validUntil < t.validUntil) {
+		t.validUntil = o.validUntil
+	}
 	for k, v := range o.reasons {
 		t.reasons[k] += v
 	}

@@ -33,16 +33,19 @@ type Setup struct {
 // perRun is the per-run instance of a Setup's stages.
 type perRun struct {
 	spillDir string // WashConfig.SpillDir, for dedup's spill files
-	suppress *SuppressStage
 	dedup    *DedupStage
 	index    *dedup.Index
 }
 
-// stages builds the stages that follow parse: deduplication (a planner:
-// only the stages before it run in the first pass, so it comes before
-// suppression), suppression when registers are loaded, and the decision.
+// stages builds the stages that follow parse: the row stages (see
+// rowStages), deduplication and the decision. Deduplication is a planner:
+// the stages before it run in the reading pass, and the rest after the
+// plan, over the rows spilled in between.
 func (s *Setup) stages(ctx context.Context, env Env, _ formats.Mapping, rs *perRun) ([]Stage, error) {
-	out := []Stage{NewNormaliseStage(env, s.Postcodes)}
+	out, err := s.rowStages(env, rs)
+	if err != nil {
+		return nil, err
+	}
 	dc := DedupConfig{Match: s.Dedup}
 	if dc.Match.SpillDir == "" {
 		dc.Match.SpillDir = rs.spillDir
@@ -56,16 +59,22 @@ func (s *Setup) stages(ctx context.Context, env Env, _ formats.Mapping, rs *perR
 		rs.index, dc.Index = ix, ix
 	}
 	rs.dedup = NewDedupStage(dc)
-	out = append(out, rs.dedup)
+	return append(out, rs.dedup, NewDecideStage()), nil
+}
+
+// rowStages are the stages that judge each row on its own: normalisation,
+// then suppression when registers are loaded (an address update changes
+// the address that deduplication then matches on). A chunk of a chunked
+// run runs these; its merge runs the rest.
+func (s *Setup) rowStages(env Env, rs *perRun) ([]Stage, error) {
+	out := []Stage{NewNormaliseStage(env, s.Postcodes)}
 	if s.Registers != nil {
 		sup, err := NewSuppressStage(s.Registers, env, s.Suppress)
 		if err != nil {
 			return nil, err
 		}
-		rs.suppress = sup
 		out = append(out, sup)
 	}
-	out = append(out, NewDecideStage())
 	return out, nil
 }
 
@@ -179,13 +188,6 @@ func LoadSetup(ctx context.Context, src registers.Source, opts registers.LoadOpt
 // Versions are dated and immutable, so entries never go stale; a new
 // version is a new key.
 var postcodeCache sync.Map
-
-func (rs *perRun) validUntil() string {
-	if rs.suppress == nil {
-		return ""
-	}
-	return rs.suppress.EarliestValidUntil()
-}
 
 // close releases what the run's stages hold outside the heap (dedup's
 // spill files when the run ends before its plan).

@@ -259,7 +259,7 @@ func (r *run) commit(ctx context.Context, started time.Time, input InputInfo, un
 	m := Manifest{
 		RunID: cfg.Env.RunID, Supplier: cfg.Env.Supplier, Status: "committed", Mode: cfg.Mode,
 		Input: sc.Input, CodeVersion: cfg.CodeVersion, Registers: sc.Registers,
-		ValidUntil: r.rs.validUntil(), Counts: t.Counts, Files: out.files(), Committed: time.Now().UTC(),
+		ValidUntil: t.validUntil, Counts: t.Counts, Files: out.files(), Committed: time.Now().UTC(),
 	}
 	mJSON, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
