@@ -46,7 +46,7 @@ import (
 // pairs plus the list of segments it covers; readers would load the newest
 // compaction and only the segments it does not cover, and old segments
 // would be deleted after a grace period longer than any run.
-const IndexPrefix = "index/contacts/v1/"
+const IndexPrefix = "contacts/v1/"
 
 const segMagic = "LWIX1\n"
 

@@ -104,7 +104,7 @@ func TestIndexAcrossDeliveries(t *testing.T) {
 	}
 
 	// No cleartext identifiers in the store.
-	files, _ := filepath.Glob(filepath.Join(dir, "index", "contacts", "v1", "seg", "*.lwix"))
+	files, _ := filepath.Glob(filepath.Join(dir, "contacts", "v1", "seg", "*.lwix"))
 	if len(files) != 3 {
 		t.Fatalf("segments %v, want 3", files)
 	}
