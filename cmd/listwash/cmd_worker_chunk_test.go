@@ -176,15 +176,7 @@ func bucketRows(t *testing.T, src worker.Source, files []worker.OutputFile) map[
 // openPart opens one Parquet part of an output store.
 func openPart(t *testing.T, src worker.Source, key string) *parquet.File {
 	t.Helper()
-	rc, err := src.Open(context.Background(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := io.ReadAll(rc)
-	rc.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := readObject(t, src, key)
 	pf, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatalf("%s: %v", key, err)

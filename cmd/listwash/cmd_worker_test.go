@@ -118,6 +118,36 @@ func (s *stack) put(t *testing.T, key string, data []byte) string {
 
 // event is the notification an S3 server sends for a new object (keys
 // URL-encoded, as S3 does).
+// enqueue puts a wash:file task for p on the stack's queue directly (no
+// event), with no retries.
+func (s *stack) enqueue(t *testing.T, p jobs.WashFile) {
+	t.Helper()
+	task, err := jobs.NewWashFileTask(p, asynq.MaxRetry(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := infra.NewQueueClient(s.cfg.RedisConfig())
+	defer client.Close()
+	if _, err := client.Enqueue(task); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readObject reads a whole object of src.
+func readObject(t *testing.T, src worker.Source, key string) []byte {
+	t.Helper()
+	rc, err := src.Open(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("%s: %v", key, err)
+	}
+	return data
+}
+
 func (s *stack) event(key, etag string, size int) string {
 	enc := strings.ReplaceAll(strings.ReplaceAll(key, "%", "%25"), " ", "+")
 	return fmt.Sprintf(`{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectCreated:Put",`+
@@ -300,15 +330,7 @@ func TestRuntimeBadFileFailsOnce(t *testing.T) {
 	p := jobs.WashFile{RunID: worker.RunID(s.cfg.BucketURL(), key, etag), Supplier: "exempel",
 		Input:  jobs.Ref{Store: s.cfg.BucketURL(), Key: key, Version: etag, Size: int64(len(data))},
 		Output: "s3://no-such-bucket/washed", Options: jobs.Options{Mode: jobs.ModeMark, AsOf: "2026-11-01"}}
-	task, err := jobs.NewWashFileTask(p, asynq.MaxRetry(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := infra.NewQueueClient(s.cfg.RedisConfig())
-	defer client.Close()
-	if _, err := client.Enqueue(task); err != nil {
-		t.Fatal(err)
-	}
+	s.enqueue(t, p)
 	rec = s.waitFinal(t, p.RunID, 25*time.Second)
 	if rec.Status != worker.StatusFailed || !strings.Contains(rec.Reason, "gave up after 1 attempts") {
 		t.Fatalf("ledger %+v", rec)

@@ -3,15 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/hibiken/asynq"
 
 	"github.com/listwash/listwash/formats"
 	"github.com/listwash/listwash/infra"
@@ -177,15 +174,7 @@ func (s *stack) washFailing(t *testing.T, supplier, name string, data []byte) wo
 	if err := os.MkdirAll(filepath.Join(dir, worker.ManifestKey), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	task, err := jobs.NewWashFileTask(p, asynq.MaxRetry(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := infra.NewQueueClient(s.cfg.RedisConfig())
-	defer client.Close()
-	if _, err := client.Enqueue(task); err != nil {
-		t.Fatal(err)
-	}
+	s.enqueue(t, p)
 	rec := s.waitFinal(t, p.RunID, 20*time.Second)
 	if rec.Status != worker.StatusFailed {
 		t.Fatalf("%s: ledger %+v, want failed", key, rec)
@@ -263,16 +252,7 @@ func (s *stack) checkNoCleartext(t *testing.T, rows map[int64]formats.Row) {
 	t.Helper()
 	var objects [][]byte
 	for _, k := range s.indexKeys(t) {
-		rc, err := s.bucket.Open(context.Background(), k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		objects = append(objects, b)
+		objects = append(objects, readObject(t, s.bucket, k))
 	}
 	if len(objects) == 0 {
 		t.Fatal("no index objects")

@@ -794,21 +794,7 @@ func (d *Deduper) finish(tmp *[]pair) {
 			}
 			continue
 		}
-		sr := d.recs.at(s)
-		out.dup = sr.line
-		d.stats.DuplicateRows++
-		if r.exact == sr.exact {
-			out.exact = true
-			out.score = math.MaxUint16
-			d.stats.ExactDuplicateRows++
-			continue
-		}
-		d.stats.NearDuplicateRows++
-		sc, ok := d.score(r, sr, math.Inf(-1))
-		if !ok || sc < d.thr {
-			sc = float64(d.best[i])
-		}
-		out.score = uint16(math.Round(sc * math.MaxUint16))
+		d.markDuplicate(i, r, d.recs.at(s))
 	}
 	d.households(hh, tmp)
 	d.finishTail(surv)
@@ -856,6 +842,27 @@ func (d *Deduper) finishTail(surv []uint32) {
 			return int(int64(d.res[a].line) - int64(d.res[b].line))
 		})
 	}
+}
+
+// markDuplicate fills the result of row i (rec r), a duplicate of the
+// survivor sr: exact when their exact keys agree, else near with its
+// score against the survivor (or, below the threshold, its best link).
+func (d *Deduper) markDuplicate(i uint32, r, sr *rec) {
+	out := &d.res[i]
+	out.dup = sr.line
+	d.stats.DuplicateRows++
+	if r.exact == sr.exact {
+		out.exact = true
+		out.score = math.MaxUint16
+		d.stats.ExactDuplicateRows++
+		return
+	}
+	d.stats.NearDuplicateRows++
+	sc, ok := d.score(r, sr, math.Inf(-1))
+	if !ok || sc < d.thr {
+		sc = float64(d.best[i])
+	}
+	out.score = uint16(math.Round(sc * math.MaxUint16))
 }
 
 // better reports whether a should survive rather than b: more complete,

@@ -3,7 +3,6 @@ package dedup
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"unsafe"
 
@@ -338,23 +337,7 @@ func (d *Deduper) spillFinish(ctx context.Context, complete []uint8) error {
 		}
 		d.tab, d.names = t, t.names
 		for _, i := range dups {
-			s := surv[d.find(i)]
-			r, sr := d.rec(i), d.rec(s)
-			out := &d.res[i]
-			out.dup = sr.line
-			d.stats.DuplicateRows++
-			if r.exact == sr.exact {
-				out.exact = true
-				out.score = math.MaxUint16
-				d.stats.ExactDuplicateRows++
-				continue
-			}
-			d.stats.NearDuplicateRows++
-			sc, ok := d.score(r, sr, math.Inf(-1))
-			if !ok || sc < d.thr {
-				sc = float64(d.best[i])
-			}
-			out.score = uint16(math.Round(sc * math.MaxUint16))
+			d.markDuplicate(i, d.rec(i), d.rec(surv[d.find(i)]))
 		}
 		d.tab, d.names = nil, arena{}
 		dups = dups[:0]
