@@ -208,9 +208,30 @@ func (rs *perRun) dedupStats() *DedupStats {
 
 // afterCommit adds this run's contacts to the index: only a committed run
 // counts as "seen before" for later deliveries.
+// The run is committed by then, so a cancelled run context does not stop
+// it, and a failed write is tried again a few times: a segment lost here
+// is not written by any later attempt (they find the run committed).
 func (rs *perRun) afterCommit(ctx context.Context) error {
 	if rs.index == nil {
 		return nil
 	}
-	return rs.index.Commit(ctx)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), indexCommitTimeout)
+	defer cancel()
+	var err error
+	for wait := indexCommitRetry; ; wait *= 2 {
+		if err = rs.index.Commit(ctx); err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
+
+// How long and how often a committed run tries to write its index segment.
+var (
+	indexCommitTimeout = 30 * time.Second
+	indexCommitRetry   = 250 * time.Millisecond
+)
