@@ -39,7 +39,7 @@ const spillBufSize = 1 << 20
 func newRowSpill(dir string, workers int) (*rowSpill, error) {
 	s := &rowSpill{}
 	for range workers {
-		f, err := os.CreateTemp(dir, "listwash-spill-*")
+		f, err := os.CreateTemp(dir, spillPattern("spill"))
 		if err != nil {
 			s.remove()
 			return nil, fmt.Errorf("spill: %w", err)

@@ -390,7 +390,7 @@ func openReaderAt(ctx context.Context, src Sink, key string) (io.ReaderAt, func(
 		return f, func() { f.Close() }, nil
 	}
 	defer rc.Close()
-	tmp, err := os.CreateTemp("", "listwash-readback-*")
+	tmp, err := os.CreateTemp("", spillPattern("readback"))
 	if err != nil {
 		return nil, nil, err
 	}

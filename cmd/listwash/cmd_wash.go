@@ -110,6 +110,7 @@ func wash(ctx context.Context, f washFlags, stdout, stderr io.Writer) error {
 		level = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	removeStaleSpill(logger)
 
 	env := worker.Env{RunID: f.runID, Supplier: f.supplier, Company: f.company, AsOf: asOf,
 		DefaultCountry: country, SourceFile: path.Base(inKey)}

@@ -216,7 +216,20 @@ func startWorker(ctx context.Context, cfg infra.Config, logger *slog.Logger) (*r
 		w.metricsAddr, w.http = addr, srv
 	}
 	logger.Info("worker started", "config", cfg, "metrics", w.metricsAddr, "queues", jobs.Queues())
+	removeStaleSpill(logger)
 	return w, nil
+}
+
+// removeStaleSpill removes the temp files that killed listwash processes
+// left in $TMPDIR: they hold delivery rows in clear.
+func removeStaleSpill(logger *slog.Logger) {
+	n, err := worker.RemoveStaleSpill("")
+	if n > 0 {
+		logger.Warn("removed temp files of listwash processes that no longer run", "entries", n)
+	}
+	if err != nil {
+		logger.Warn("could not remove every stale temp file", "error", err)
+	}
 }
 
 // stop stops taking tasks, waits for running ones up to the shutdown

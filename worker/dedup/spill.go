@@ -46,7 +46,7 @@ func newSpill(dir string) (*spill, error) {
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	tmp, err := os.MkdirTemp(dir, "listwash-dedup-")
+	tmp, err := os.MkdirTemp(dir, "listwash-dedup-"+strconv.Itoa(os.Getpid())+"-*")
 	if err != nil {
 		return nil, fmt.Errorf("dedup spill: %w", err)
 	}
