@@ -22,7 +22,7 @@ const hashMul = 0x9E3779B97F4A7C15
 func newKeySet(keys []uint64) *KeySet {
 	s := &KeySet{}
 	size := len(keys) + len(keys)/2 + 8
-	s.slots = make([]uint64, size)
+	s.slots = allocSlots(s, size)
 	for _, k := range keys {
 		s.insert(k)
 	}

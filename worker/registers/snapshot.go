@@ -109,7 +109,8 @@ func readSnapshotKeys(r io.Reader, h snapshotHeader) (*KeySet, error) {
 	if crc32.Checksum(payload, castagnoli) != h.CRC32C {
 		return nil, fmt.Errorf("snapshot keys: checksum mismatch: %w", ErrFormat)
 	}
-	s := &KeySet{slots: make([]uint64, h.Count+h.Count/2+8)}
+	s := &KeySet{}
+	s.slots = allocSlots(s, int(h.Count+h.Count/2+8))
 	for i := 0; i < len(payload); i += 8 {
 		s.insert(binary.LittleEndian.Uint64(payload[i:]))
 	}
