@@ -93,14 +93,13 @@ func normaliseNames(r *formats.Row, a *rules.Arena) {
 	if first == "" && last == "" && r.FullNameRaw != "" {
 		first, last = rules.SplitFullName(r.FullNameRaw)
 	}
-	r.FirstName = rules.NormaliseName(first, a)
-	r.LastName = rules.NormaliseName(last, a)
+	var key string
+	r.FirstName, r.LastName, key = rules.NormaliseNames(first, last, a)
 	if r.FirstName == "" && r.LastName == "" {
 		r.AddReason(rules.ReasonNameMissing)
 		return
 	}
-	b := a.Reserve(len(r.FirstName) + len(r.LastName) + 8)
-	r.NameKey = a.Commit(rules.AppendNameKey(b, r.FirstName, r.LastName))
+	r.NameKey = key
 }
 
 func normaliseStreet(r *formats.Row, a *rules.Arena) {
