@@ -329,9 +329,20 @@ func foldLatin1(buf *[nameKeyBuf]byte, n int, s string) (_ int, ok bool) {
 			}
 			buf[n&mask] = ' '
 			n += sep
-			buf[n&mask] = f
-			n++
 			sep = 0
+			for { // a run of ASCII letters and digits
+				buf[n&mask] = f
+				n++
+				if i+1 >= len(s) {
+					break
+				}
+				c = s[i+1]
+				f = foldASCII[c&0x7F]
+				if c >= 0x80 || f == 0 {
+					break
+				}
+				i++
+			}
 			continue
 		}
 		if c < 0xC2 || c > 0xC5 || i+1 >= len(s) || s[i+1]&0xC0 != 0x80 {
