@@ -48,22 +48,89 @@ type normaliseStage struct {
 func (s *normaliseStage) Name() string { return "normalise" }
 
 // Process normalises every row of b in place.
+//
+// It works field group by field group over blocks of rows (all names of
+// the block, then all streets, ...) rather than row by row: each group's
+// code and branch history then stay warm across the block. Measured
+// against the row-by-row walk, this is what made the stage cost about the
+// sum of its field groups (BenchmarkNormaliseFields); a row's reasons are
+// appended in the same order either way.
 func (s *normaliseStage) Process(ctx context.Context, b *Batch) error {
 	var a rules.Arena // strings of this batch's rows share its chunks
-	for i := range b.Rows {
-		if i&1023 == 0 && ctx.Err() != nil {
+	for start := 0; start < len(b.Rows); start += normaliseBlock {
+		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		r := &b.Rows[i]
-		if r.Rejected {
-			continue
-		}
-		s.normaliseRow(r, &a)
+		s.normaliseBlock(b.Rows[start:min(start+normaliseBlock, len(b.Rows))], &a)
 	}
 	return nil
 }
 
+// normaliseBlock is the number of rows Process takes group by group; the
+// context is checked before each block.
+const normaliseBlock = 1024
+
+func (s *normaliseStage) normaliseBlock(rows []formats.Row, a *rules.Arena) {
+	var countries [normaliseBlock]string // "" when not recognised
+	for i := range rows {
+		if r := &rows[i]; !r.Rejected {
+			countries[i] = s.rowCountry(r)
+		}
+	}
+	for i := range rows {
+		if r := &rows[i]; !r.Rejected {
+			normaliseNames(r, a)
+		}
+	}
+	for i := range rows {
+		if r := &rows[i]; !r.Rejected {
+			normaliseStreet(r, a)
+		}
+	}
+	for i := range rows {
+		if r := &rows[i]; !r.Rejected {
+			s.normalisePostal(r, countries[i], a)
+		}
+	}
+	for i := range rows {
+		if r := &rows[i]; !r.Rejected {
+			normaliseEmail(r, a)
+		}
+	}
+	for i := range rows {
+		if r := &rows[i]; !r.Rejected {
+			s.normaliseIdentity(r, a)
+		}
+	}
+	for i := range rows {
+		if r := &rows[i]; !r.Rejected {
+			region := countries[i]
+			if region != "SE" && region != "PL" {
+				region = s.defaultCountry
+			}
+			normalisePhones(r, region, a)
+		}
+	}
+}
+
+// normaliseRow normalises one row: the row-by-row form of normaliseBlock.
 func (s *normaliseStage) normaliseRow(r *formats.Row, a *rules.Arena) {
+	country := s.rowCountry(r)
+	normaliseNames(r, a)
+	normaliseStreet(r, a)
+	s.normalisePostal(r, country, a)
+	normaliseEmail(r, a)
+	s.normaliseIdentity(r, a)
+	region := country
+	if region != "SE" && region != "PL" {
+		region = s.defaultCountry
+	}
+	normalisePhones(r, region, a)
+}
+
+// rowCountry normalises the row's country (its Country column, else the
+// default) and returns it, or "" with a reason when it is not recognised.
+func (s *normaliseStage) rowCountry(r *formats.Row) string {
 	country := s.defaultCountry
 	if r.Country != "" {
 		if c := normaliseCountryCode(r.Country); c != "" {
@@ -76,16 +143,7 @@ func (s *normaliseStage) normaliseRow(r *formats.Row, a *rules.Arena) {
 	if country != "" {
 		r.Country = country
 	}
-	normaliseNames(r, a)
-	normaliseStreet(r, a)
-	s.normalisePostal(r, country, a)
-	normaliseEmail(r, a)
-	s.normaliseIdentity(r, a)
-	region := country
-	if region != "SE" && region != "PL" {
-		region = s.defaultCountry
-	}
-	normalisePhones(r, region, a)
+	return country
 }
 
 func normaliseNames(r *formats.Row, a *rules.Arena) {

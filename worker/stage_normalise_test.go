@@ -147,6 +147,42 @@ func TestNormaliseStageCancelled(t *testing.T) {
 	}
 }
 
+// TestNormaliseBlockEqualsRowByRow checks that Process, which works field
+// group by field group over blocks of rows, gives every row exactly what
+// normalising it on its own gives: generated rows with defects, mixed
+// countries, rejected rows, and a batch longer than one block.
+func TestNormaliseBlockEqualsRowByRow(t *testing.T) {
+	st := NewNormaliseStage(Env{AsOf: testAsOf, DefaultCountry: "SE"}, testPostcodes(t)).(*normaliseStage)
+	rows := genRows(normaliseBlock+300, 7)
+	countries := []string{"", "SE", "Polska", "PL", "Atlantis", " sverige ", "NO"}
+	for i := range rows {
+		rows[i].Country = countries[i%len(countries)]
+		rows[i].Rejected = i%97 == 5
+		if i%11 == 3 {
+			rows[i].PhonesRaw = []string{"08-123 456 78", rows[i].MobileRaw, "0701234567 / 0707654321"}
+		}
+	}
+	want := make([]formats.Row, len(rows))
+	for i := range rows {
+		want[i] = rows[i]
+		want[i].PhonesRaw = slices.Clone(rows[i].PhonesRaw)
+		want[i].Reasons, want[i].Phones = slices.Clone(rows[i].Reasons), slices.Clone(rows[i].Phones)
+		var a rules.Arena
+		if !want[i].Rejected {
+			st.normaliseRow(&want[i], &a)
+		}
+	}
+	b := &Batch{Rows: rows}
+	if err := st.Process(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows {
+		if g, w := fmt.Sprintf("%+v", rows[i]), fmt.Sprintf("%+v", want[i]); g != w {
+			t.Fatalf("row %d:\nblock      %s\nrow by row %s", i, g, w)
+		}
+	}
+}
+
 // Realistic generated rows: Swedish names with å ä ö, phones in the forms
 // suppliers write, postcodes from the directory, personnummer, a few
 // per cent defects.
