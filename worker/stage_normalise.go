@@ -19,10 +19,10 @@ const (
 // codes; the *_raw columns are left as the parse stage filled them, and
 // rejected rows are skipped. It never decides Callable or CallableNumber.
 //
-// Normalising and validating are one pass because each validation needs
-// the normalised value and every field is independent of the other rows:
-// one walk over the row keeps its fields in cache. Each field's rules are
-// separate, tested functions in package rules.
+// Normalising and validating are one step because each validation needs
+// the normalised value; every field is independent of the other rows, so
+// Process takes the batch field group by field group (see Process). Each
+// field's rules are separate, tested functions in package rules.
 //
 // The country of a row (its Country column, else env.DefaultCountry, else
 // SE) chooses the postal code rules and the default region for phone
