@@ -19,10 +19,10 @@ const (
 // codes; the *_raw columns are left as the parse stage filled them, and
 // rejected rows are skipped. It never decides Callable or CallableNumber.
 //
-// Normalising and validating are one pass because each validation needs
-// the normalised value and every field is independent of the other rows:
-// one walk over the row keeps its fields in cache. Each field's rules are
-// separate, tested functions in package rules.
+// Normalising and validating are one step because each validation needs
+// the normalised value; every field is independent of the other rows, so
+// Process takes the batch field group by field group (see Process). Each
+// field's rules are separate, tested functions in package rules.
 //
 // The country of a row (its Country column, else env.DefaultCountry, else
 // SE) chooses the postal code rules and the default region for phone
@@ -48,34 +48,74 @@ type normaliseStage struct {
 func (s *normaliseStage) Name() string { return "normalise" }
 
 // Process normalises every row of b in place.
+//
+// It works field group by field group over blocks of rows (all names of
+// the block, then all streets, ...) rather than row by row: each group's
+// code and branch history then stay warm across the block. Measured
+// against the row-by-row walk, this is what made the stage cost about the
+// sum of its field groups (BenchmarkNormaliseFields); a row's reasons are
+// appended in the same order either way.
 func (s *normaliseStage) Process(ctx context.Context, b *Batch) error {
 	var a rules.Arena // strings of this batch's rows share its chunks
-	for i := range b.Rows {
-		if i&1023 == 0 && ctx.Err() != nil {
+	for start := 0; start < len(b.Rows); start += normaliseBlock {
+		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		r := &b.Rows[i]
-		if r.Rejected {
-			continue
-		}
-		s.normaliseRow(r, &a)
+		s.normaliseBlock(b.Rows[start:min(start+normaliseBlock, len(b.Rows))], &a)
 	}
 	return nil
 }
 
-func (s *normaliseStage) normaliseRow(r *formats.Row, a *rules.Arena) {
-	country := s.defaultCountry
-	if r.Country != "" {
-		if c := normaliseCountryCode(r.Country); c != "" {
-			country = c
-		} else {
-			r.AddReason(ReasonCountryUnknown)
-			country = ""
+// normaliseBlock is the number of rows Process takes group by group; the
+// context is checked before each block.
+const normaliseBlock = 1024
+
+func (s *normaliseStage) normaliseBlock(rows []formats.Row, a *rules.Arena) {
+	var countries [normaliseBlock]string // "" when not recognised
+	for i := range rows {
+		if r := &rows[i]; !r.Rejected {
+			countries[i] = s.rowCountry(r)
 		}
 	}
-	if country != "" {
-		r.Country = country
+	for i := range rows {
+		if r := &rows[i]; !r.Rejected {
+			normaliseNames(r, a)
+		}
 	}
+	for i := range rows {
+		if r := &rows[i]; !r.Rejected {
+			normaliseStreet(r, a)
+		}
+	}
+	for i := range rows {
+		if r := &rows[i]; !r.Rejected {
+			s.normalisePostal(r, countries[i], a)
+		}
+	}
+	for i := range rows {
+		if r := &rows[i]; !r.Rejected {
+			normaliseEmail(r, a)
+		}
+	}
+	for i := range rows {
+		if r := &rows[i]; !r.Rejected {
+			s.normaliseIdentity(r, a)
+		}
+	}
+	for i := range rows {
+		if r := &rows[i]; !r.Rejected {
+			region := countries[i]
+			if region != "SE" && region != "PL" {
+				region = s.defaultCountry
+			}
+			normalisePhones(r, region, a)
+		}
+	}
+}
+
+// normaliseRow normalises one row: the row-by-row form of normaliseBlock.
+func (s *normaliseStage) normaliseRow(r *formats.Row, a *rules.Arena) {
+	country := s.rowCountry(r)
 	normaliseNames(r, a)
 	normaliseStreet(r, a)
 	s.normalisePostal(r, country, a)
@@ -88,19 +128,36 @@ func (s *normaliseStage) normaliseRow(r *formats.Row, a *rules.Arena) {
 	normalisePhones(r, region, a)
 }
 
+// rowCountry normalises the row's country (its Country column, else the
+// default) and returns it, or "" with a reason when it is not recognised.
+func (s *normaliseStage) rowCountry(r *formats.Row) string {
+	country := s.defaultCountry
+	if r.Country != "" {
+		if c := normaliseCountryCode(r.Country); c != "" {
+			country = c
+		} else {
+			r.AddReason(ReasonCountryUnknown)
+			country = ""
+		}
+	}
+	if country != "" {
+		r.Country = country
+	}
+	return country
+}
+
 func normaliseNames(r *formats.Row, a *rules.Arena) {
 	first, last := r.FirstNameRaw, r.LastNameRaw
 	if first == "" && last == "" && r.FullNameRaw != "" {
 		first, last = rules.SplitFullName(r.FullNameRaw)
 	}
-	r.FirstName = rules.NormaliseName(first, a)
-	r.LastName = rules.NormaliseName(last, a)
+	var key string
+	r.FirstName, r.LastName, key = rules.NormaliseNames(first, last, a)
 	if r.FirstName == "" && r.LastName == "" {
 		r.AddReason(rules.ReasonNameMissing)
 		return
 	}
-	b := a.Reserve(len(r.FirstName) + len(r.LastName) + 8)
-	r.NameKey = a.Commit(rules.AppendNameKey(b, r.FirstName, r.LastName))
+	r.NameKey = key
 }
 
 func normaliseStreet(r *formats.Row, a *rules.Arena) {

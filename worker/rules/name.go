@@ -276,6 +276,97 @@ func SplitFullName(raw string) (first, last string) {
 	return trimSpace(s[:lastStart]), trimSpace(s[lastStart:end])
 }
 
+// NormaliseNames normalises a person's given names and family name as
+// NormaliseName does and returns their matching key with them, as
+// AppendNameKey would give for the two results; all three are "" when
+// both names are empty. The key is folded with foldLatin1 into a buffer on
+// the stack and copied into the arena once.
+func NormaliseNames(first, last string, a *Arena) (f, l, key string) {
+	f, l = NormaliseName(first, a), NormaliseName(last, a)
+	if f == "" && l == "" {
+		return "", "", ""
+	}
+	var buf [nameKeyBuf]byte
+	n, ok := foldLatin1(&buf, 0, f)
+	if ok && n > 0 {
+		buf[n&(nameKeyBuf-1)] = ' '
+		n++
+	}
+	mark := n
+	if ok {
+		n, ok = foldLatin1(&buf, n, l)
+	}
+	if !ok {
+		return f, l, a.String(AppendNameKey(buf[:0], f, l))
+	}
+	if n == mark && mark > 0 {
+		n--
+	}
+	return f, l, a.String(buf[:n])
+}
+
+// nameKeyBuf is the size of NormaliseNames' key buffer, a power of two.
+const nameKeyBuf = 128
+
+// foldLatin1 is appendFold(buf[:n], s, true) for text of ASCII and
+// U+0080-U+017F, written by index into buf: it returns the new length,
+// or ok false (buf then holds garbage) when s holds another character or
+// the key does not fit. Indexes are masked, so a key that overflows wraps
+// around; the length check at the end refuses it.
+func foldLatin1(buf *[nameKeyBuf]byte, n int, s string) (_ int, ok bool) {
+	const mask = nameKeyBuf - 1
+	start := n
+	sep := 0 // 1 when a separator is due before the next letter
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x80 {
+			f := foldASCII[c]
+			if f == 0 {
+				if n > start {
+					sep = 1
+				}
+				continue
+			}
+			buf[n&mask] = ' '
+			n += sep
+			sep = 0
+			for { // a run of ASCII letters and digits
+				buf[n&mask] = f
+				n++
+				if i+1 >= len(s) {
+					break
+				}
+				c = s[i+1]
+				f = foldASCII[c&0x7F]
+				if c >= 0x80 || f == 0 {
+					break
+				}
+				i++
+			}
+			continue
+		}
+		if c < 0xC2 || c > 0xC5 || i+1 >= len(s) || s[i+1]&0xC0 != 0x80 {
+			return n, false
+		}
+		i++
+		f := foldTable[int(c&0x1F)<<6|int(s[i]&0x3F)]
+		if f == "" {
+			if n > start {
+				sep = 1
+			}
+			continue
+		}
+		buf[n&mask] = ' '
+		n += sep
+		sep = 0
+		for j := 0; j < len(f); j++ {
+			buf[n&mask] = f[j]
+			n++
+		}
+	}
+	return n, n < nameKeyBuf
+}
+
 // AppendNameKey appends the matching key of a person's name: first and
 // family name folded (lower case, no diacritics, "ß" -> "ss", "å"/"ä" ->
 // "a", "ö"/"ø" -> "o"), hyphens and other punctuation read as spaces,

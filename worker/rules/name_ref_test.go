@@ -151,3 +151,26 @@ func FuzzNormaliseName(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNormaliseNames checks NormaliseNames, whose key is folded in the
+// normalising scan, against NormaliseName for each part and AppendNameKey
+// on the results.
+func FuzzNormaliseNames(f *testing.F) {
+	for _, s := range [][2]string{{"anna", "ANDERSSON"}, {"", "Östlund"}, {"Åsa", ""}, {"", ""}, {"  ", "-"}, {"ÅSA  ÖSTLUND", "von essen"},
+		{"o'brien", "mcdonald"}, {"ŁUKASZ", "ŻÓŁW"}, {"A\u030asa", "x"}, {"anna\u00a0maria", "ß"}, {"ÿvonne", "Þór"}, {"×", "÷a"},
+		{"\xc3", "\xc3A"}, {"ǅ", "o’brien"}, {"É×÷", "ab\tcd"}, {"ſara", "ſ"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, first, last string) {
+		var a Arena
+		gf, gl, gk := NormaliseNames(first, last, &a)
+		wf, wl := NormaliseName(first, &a), NormaliseName(last, &a)
+		var wk string
+		if wf != "" || wl != "" {
+			wk = string(AppendNameKey(nil, wf, wl))
+		}
+		if gf != wf || gl != wl || gk != wk {
+			t.Fatalf("NormaliseNames(%q, %q) = %q, %q, %q; want %q, %q, %q", first, last, gf, gl, gk, wf, wl, wk)
+		}
+	})
+}

@@ -395,31 +395,36 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	if def == nil || len(s) > 64 {
 		return p, false
 	}
-	var d [24]byte
+	// One branch-free step per byte for digits and punctuation: the byte
+	// is stored at d[n] whatever it is and n advances only on a digit, so
+	// a later digit overwrites punctuation. d has room for 32 so the store
+	// needs no bounds check; more than 24 digits is refused after the loop.
+	var d [32]byte
 	n := 0
 	plus := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		switch fastPhoneClass[c] {
-		case fpDigit:
-			if n == len(d) {
+		k := fastPhoneClass[c]
+		d[n&31] = c
+		n += int(k & fpDigit)
+		if k > fpDigit {
+			switch k {
+			case fpPlus:
+				if n > 0 || plus {
+					return p, false
+				}
+				plus = true
+			case fpSlash:
+				if !slash {
+					return p, false
+				}
+			default:
 				return p, false
 			}
-			d[n] = c
-			n++
-		case fpPunct:
-		case fpPlus:
-			if n > 0 || plus {
-				return p, false
-			}
-			plus = true
-		case fpSlash:
-			if !slash {
-				return p, false
-			}
-		default:
-			return p, false
 		}
+	}
+	if n > maxPhoneDigits {
+		return p, false
 	}
 	if n < 3 {
 		return p, false
@@ -495,15 +500,24 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	return p, true
 }
 
-// Byte classes of fastPhone's scan; 0 is any other byte.
+// Byte classes of fastPhone's scan: punctuation is 0 and a digit 1, so
+// the scan adds the class's low bit to the digit count; every other
+// class is above 1 and even.
 const (
-	fpDigit = 1 + iota
-	fpPunct // ' ', '-', '.', '(', ')'
-	fpPlus
-	fpSlash
+	fpPunct = 0 // ' ', '-', '.', '(', ')'
+	fpDigit = 1
+	fpPlus  = 2
+	fpSlash = 4
+	fpOther = 8
 )
 
+// maxPhoneDigits is the most digits fastPhone takes in one number.
+const maxPhoneDigits = 24
+
 var fastPhoneClass = func() (t [256]uint8) {
+	for i := range t {
+		t[i] = fpOther
+	}
 	for c := '0'; c <= '9'; c++ {
 		t[c] = fpDigit
 	}

@@ -57,7 +57,7 @@ type countryTable struct {
 	ccStr      string
 	nationalPx string // national prefix for parsing, a plain digit string or ""
 	sameMobFix bool
-	next       [][10]int32 // transitions; state 0 is dead
+	next       [][16]int32 // transitions by digit&15 (10-15 unused: dead); state 0 is dead
 	accept     []uint16    // bit i: description i matches in full here
 	lens       [numDescs]uint32
 	anyLen     [numDescs]bool
@@ -164,7 +164,7 @@ func buildCountryTable(m *phonenumbers.PhoneMetadata) (*countryTable, error) {
 		id := int32(len(states))
 		ids[k] = id
 		states = append(states, s)
-		t.next = append(t.next, [10]int32{})
+		t.next = append(t.next, [16]int32{})
 		var acc uint16
 		for i, set := range s {
 			for _, pc := range set {
@@ -177,7 +177,7 @@ func buildCountryTable(m *phonenumbers.PhoneMetadata) (*countryTable, error) {
 		return id
 	}
 	states = append(states, pstate{}) // state 0: dead
-	t.next = append(t.next, [10]int32{})
+	t.next = append(t.next, [16]int32{})
 	t.accept = append(t.accept, 0)
 	frontier := []int32{add(start)}
 	for len(frontier) > 0 {
@@ -261,15 +261,13 @@ func normSet(s []uint32) []uint32 {
 func (t *countryTable) run(s []byte) uint16 { return t.accept[t.runState(s)] }
 
 // runState walks the automaton over s and returns the state reached (0:
-// dead).
+// dead). The dead state leads only to itself, so the walk needs no early
+// exit, and a row of 16 makes the digit's low four bits the index.
 func (t *countryTable) runState(s []byte) int32 {
 	next := t.next
 	st := int32(1)
 	for _, c := range s {
-		st = next[st][(c-'0')%10]
-		if st == 0 {
-			return 0
-		}
+		st = next[st][c&15]
 	}
 	return st
 }
