@@ -55,6 +55,12 @@ type Config struct {
 	SpillRows int
 	// SpillDir is where spill files go; "" means os.TempDir().
 	SpillDir string
+	// PlanWorkers is the number of goroutines that compare blocks in Plan;
+	// 0 means GOMAXPROCS. The plan is the same with any number. With more
+	// than one, Plan holds a second partition of blocking entries (sorted
+	// while the first is compared) and, in spill mode, a table of fetched
+	// recs per worker.
+	PlanWorkers int
 }
 
 // Stats counts what Plan found. Rejected rows are not counted anywhere.
@@ -409,12 +415,20 @@ func (d *Deduper) Plan(ctx context.Context) error {
 	if err := d.planExact(ctx, &pairs, &tmp); err != nil {
 		return err
 	}
-	for k := kind(0); k < numKinds; k++ {
-		if err := d.planKind(ctx, k, &pairs, &tmp); err != nil {
-			return err
-		}
+	d.flatten()
+	pool := d.startPool(ctx, false, pairs, per)
+	pairs = nil
+	var err error
+	for k := kind(0); k < numKinds && err == nil; k++ {
+		err = d.planKind(ctx, pool, k, &tmp)
 	}
-	pairs, tmp = nil, nil
+	if werr := pool.wait(); err == nil {
+		err = werr
+	}
+	if err != nil {
+		return err
+	}
+	tmp = nil
 	d.link()
 	d.finish(&tmp)
 	// Free the comparison state: only results are needed from now on.
@@ -528,7 +542,9 @@ func (k kind) keys(dst []uint64, r *rec) []uint64 {
 	return dst
 }
 
-func (d *Deduper) planKind(ctx context.Context, k kind, pairs, tmp *[]pair) error {
+// planKind builds and sorts the blocking entries of kind k partition by
+// partition and hands their blocks to the pool.
+func (d *Deduper) planKind(ctx context.Context, pool *planPool, k kind, tmp *[]pair) error {
 	n := uint32(d.recs.n)
 	perRow := uint64(1)
 	if k == kindPhone || k == kindAddrName {
@@ -537,7 +553,11 @@ func (d *Deduper) planKind(ctx context.Context, k kind, pairs, tmp *[]pair) erro
 	parts := d.parts(uint64(n) * perRow)
 	var keys [2]uint64
 	for part := uint64(0); part < parts; part++ {
-		p := (*pairs)[:0]
+		buf, err := pool.buffer()
+		if err != nil {
+			return err
+		}
+		p := buf.pairs[:0]
 		for i := uint32(0); i < n; i++ {
 			r := d.recs.at(i)
 			if r.flags&flagNotRep != 0 {
@@ -551,22 +571,10 @@ func (d *Deduper) planKind(ctx context.Context, k kind, pairs, tmp *[]pair) erro
 		}
 		p, *tmp = grow(p, *tmp)
 		radixSortHashed(p, *tmp)
-		for s := 0; s < len(p); {
-			e := s + 1
-			for e < len(p) && p[e].key == p[s].key {
-				e++
-			}
-			if e-s > 1 {
-				d.block(k, p[s:e])
-			}
-			s = e
-			if s&0xffff == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
+		buf.pairs = p
+		if err := pool.dispatchMemory(k, buf); err != nil {
+			return err
 		}
-		*pairs = p
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("dedup plan: %w", err)
 		}
@@ -574,58 +582,10 @@ func (d *Deduper) planKind(ctx context.Context, k kind, pairs, tmp *[]pair) erro
 	return nil
 }
 
-// block compares the rows of one block: all pairs when it is small, else
-// each row with its Window successors in name order.
-func (d *Deduper) block(k kind, b []pair) {
-	if len(b) <= d.cfg.BlockCap {
-		for i := range b {
-			for j := i + 1; j < len(b); j++ {
-				d.compare(k, b[i].idx, b[j].idx)
-			}
-		}
-		return
-	}
-	d.stats.OversizedBlocks++
-	for i := range b {
-		r := d.rec(b[i].idx)
-		b[i].sub = r.plast ^ r.pfirst
-	}
-	slices.SortStableFunc(b, func(x, y pair) int {
-		if x.sub != y.sub {
-			if x.sub < y.sub {
-				return -1
-			}
-			return 1
-		}
-		return int(x.idx) - int(y.idx)
-	})
-	for i := range b {
-		for j := i + 1; j < len(b) && j <= i+d.cfg.Window; j++ {
-			d.compare(k, b[i].idx, b[j].idx)
-		}
-	}
-}
-
 // edge is a scored candidate pair at or above the threshold.
 type edge struct {
 	i, j  uint32
 	score float32
-}
-
-// compare scores rows i and j, found in a block of kind k, and keeps the
-// pair as an edge when it matches. A pair that shares a key of an earlier
-// kind was scored there already; exact copies were joined before blocking.
-func (d *Deduper) compare(k kind, i, j uint32) {
-	a, b := d.rec(i), d.rec(j)
-	if sharedEarlier(k, a, b) || d.find(i) == d.find(j) {
-		return
-	}
-	d.stats.Comparisons++
-	s, ok := d.score(a, b, d.wthr)
-	if !ok || s < d.thr {
-		return
-	}
-	d.edges = append(d.edges, edge{i: i, j: j, score: float32(s)})
 }
 
 // sharedEarlier reports whether a and b share a key of a kind before k

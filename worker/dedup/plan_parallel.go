@@ -1,0 +1,332 @@
+package dedup
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Parallel comparing. After the exact pass the clusters (parent) do not
+// change until link, so parent is flattened once and compare reads it
+// without writing. Plan's goroutine (the producer) builds and sorts the
+// blocking entries of one partition after another; jobs, ranges of whole
+// blocks of a sorted partition, go to PlanWorkers comparers, each with its
+// own edges, counters and (spill mode) fetched table. Comparing a pair
+// depends on the two recs and parent only, so the same pairs are compared
+// and the same edges found whatever the order; link sorts the edges (a
+// total order: equal edges are the same pair with the same score), so the
+// plan is identical with any number of workers.
+
+// jobPairs is about how many blocking entries a memory-mode job holds.
+const jobPairs = 1 << 14
+
+// planJob is a range of whole blocks of kind k, inside buf.
+type planJob struct {
+	k   kind
+	p   []pair
+	buf *planBuf
+}
+
+// planBuf holds the sorted entries of one partition while jobs in it run.
+type planBuf struct {
+	pairs []pair
+	refs  atomic.Int32
+}
+
+// comparer is the state of one goroutine comparing blocks.
+type comparer struct {
+	d     *Deduper
+	spill bool
+	tab   table // spill mode: the recs of the job; pair.sub is the place in tab.tab
+	names *arena
+	edges []edge
+	win   []pair // an oversized block in name order
+	comparisons,
+	oversized int64
+}
+
+// planPool runs the comparers. With one worker the producer runs each job
+// itself and there is one buffer, as a serial plan.
+type planPool struct {
+	d     *Deduper
+	outer context.Context // Plan's
+	ctx   context.Context // the workers', cancelled when one fails
+	g     *errgroup.Group
+	jobs  chan planJob
+	free  chan *planBuf
+	cs    []*comparer
+	inner bool // one worker: jobs run on the producer
+}
+
+// planWorkers is the number of comparing goroutines.
+func (d *Deduper) planWorkers() int {
+	if d.cfg.PlanWorkers > 0 {
+		return d.cfg.PlanWorkers
+	}
+	return max(1, runtime.GOMAXPROCS(0))
+}
+
+// flatten points every row at its root: compare then tests parent[i] ==
+// parent[j] and never writes parent.
+func (d *Deduper) flatten() {
+	for i := range d.parent {
+		d.parent[i] = d.find(uint32(i))
+	}
+}
+
+// startPool starts the comparers; first is the first buffer, per the
+// capacity the second one starts with.
+func (d *Deduper) startPool(ctx context.Context, spill bool, first []pair, per int) *planPool {
+	w := d.planWorkers()
+	pp := &planPool{d: d, outer: ctx, inner: w == 1}
+	bufs := 2 // one sorted while the other is compared
+	if pp.inner {
+		bufs = 1
+	}
+	pp.free = make(chan *planBuf, bufs)
+	pp.free <- &planBuf{pairs: first[:0]}
+	for range bufs - 1 {
+		pp.free <- &planBuf{pairs: make([]pair, 0, per)}
+	}
+	pp.cs = make([]*comparer, w)
+	for i := range pp.cs {
+		pp.cs[i] = &comparer{d: d, spill: spill, names: &d.names}
+		if spill {
+			pp.cs[i].names = &pp.cs[i].tab.names
+		}
+	}
+	if pp.inner {
+		pp.ctx = ctx
+		return pp
+	}
+	pp.g, pp.ctx = errgroup.WithContext(ctx)
+	pp.jobs = make(chan planJob, 2*w)
+	for _, c := range pp.cs {
+		pp.g.Go(func() error {
+			for j := range pp.jobs {
+				if err := c.run(pp.ctx, j); err != nil {
+					return err
+				}
+				pp.release(j.buf)
+			}
+			return nil
+		})
+	}
+	return pp
+}
+
+// buffer returns a free buffer, waiting for the jobs in it to end.
+func (pp *planPool) buffer() (*planBuf, error) {
+	select {
+	case b := <-pp.free:
+		b.refs.Store(1) // the producer's
+		return b, nil
+	case <-pp.ctx.Done():
+		return nil, fmt.Errorf("dedup plan: %w", context.Cause(pp.ctx))
+	}
+}
+
+// release drops one reference to b; the last returns it to the pool.
+func (pp *planPool) release(b *planBuf) {
+	if b.refs.Add(-1) == 0 {
+		pp.free <- b
+	}
+}
+
+// send runs job j (one worker) or queues it.
+func (pp *planPool) send(j planJob) error {
+	j.buf.refs.Add(1)
+	if pp.inner {
+		if err := pp.cs[0].run(pp.ctx, j); err != nil {
+			return err
+		}
+		pp.release(j.buf)
+		return nil
+	}
+	select {
+	case pp.jobs <- j:
+		return nil
+	case <-pp.ctx.Done():
+		return fmt.Errorf("dedup plan: %w", context.Cause(pp.ctx))
+	}
+}
+
+// wait ends the pool: it waits for the jobs, then gathers the edges and
+// counts of every comparer into d.
+func (pp *planPool) wait() error {
+	if !pp.inner {
+		close(pp.jobs)
+		if err := pp.g.Wait(); err != nil {
+			return err
+		}
+	}
+	if err := pp.outer.Err(); err != nil {
+		return fmt.Errorf("dedup plan: %w", err)
+	}
+	d := pp.d
+	total := len(d.edges)
+	for _, c := range pp.cs {
+		total += len(c.edges)
+	}
+	d.edges = slices.Grow(d.edges, total-len(d.edges))
+	for _, c := range pp.cs {
+		d.edges = append(d.edges, c.edges...)
+		d.stats.Comparisons += c.comparisons
+		d.stats.OversizedBlocks += c.oversized
+		c.edges = nil
+	}
+	return nil
+}
+
+// dispatchMemory sends the blocks of the sorted partition in b as jobs of
+// about jobPairs entries, then drops the producer's reference.
+func (pp *planPool) dispatchMemory(k kind, b *planBuf) error {
+	p := b.pairs
+	for s := 0; s < len(p); {
+		e := min(s+jobPairs, len(p))
+		for e < len(p) && p[e].key == p[e-1].key {
+			e++
+		}
+		if err := pp.send(planJob{k: k, p: p[s:e], buf: b}); err != nil {
+			return err
+		}
+		s = e
+	}
+	pp.release(b)
+	return nil
+}
+
+// dispatchSpill sends the blocks of the sorted partition in b as jobs
+// whose rows in blocks of two or more fit in a table of limit recs (one
+// block may pass it), then drops the producer's reference.
+func (pp *planPool) dispatchSpill(k kind, b *planBuf, limit int) error {
+	p := b.pairs
+	start, members := 0, 0
+	for s := 0; s < len(p); {
+		e := s + 1
+		for e < len(p) && p[e].key == p[s].key {
+			e++
+		}
+		if e-s > 1 {
+			members += e - s
+			if members >= limit {
+				if err := pp.send(planJob{k: k, p: p[start:e], buf: b}); err != nil {
+					return err
+				}
+				start, members = e, 0
+			}
+		}
+		s = e
+	}
+	if members > 0 {
+		if err := pp.send(planJob{k: k, p: p[start:], buf: b}); err != nil {
+			return err
+		}
+	}
+	pp.release(b)
+	return nil
+}
+
+// run compares the blocks of job j; in spill mode it first fetches the
+// recs of their rows into c.tab and sets each entry's sub to the place of
+// its rec there.
+func (c *comparer) run(ctx context.Context, j planJob) error {
+	p := j.p
+	if c.spill {
+		t := &c.tab
+		t.mem = t.mem[:0]
+		eachBlock(p, func(b []pair) {
+			for _, x := range b {
+				t.mem = append(t.mem, x.idx)
+			}
+		})
+		slices.Sort(t.mem)
+		t.mem = slices.Compact(t.mem)
+		if err := c.d.sp.fetch(t, nil); err != nil {
+			return err
+		}
+		eachBlock(p, func(b []pair) {
+			for i := range b {
+				k, _ := slices.BinarySearch(t.mem, b[i].idx)
+				b[i].sub = uint32(k)
+			}
+		})
+	}
+	eachBlock(p, func(b []pair) { c.block(j.k, b) })
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("dedup plan: %w", err)
+	}
+	return nil
+}
+
+// eachBlock calls fn for every block of two or more entries in sorted p.
+func eachBlock(p []pair, fn func(b []pair)) {
+	for s := 0; s < len(p); {
+		e := s + 1
+		for e < len(p) && p[e].key == p[s].key {
+			e++
+		}
+		if e-s > 1 {
+			fn(p[s:e])
+		}
+		s = e
+	}
+}
+
+// rec is the rec of entry x: in memory by row, or in the fetched table.
+func (c *comparer) rec(x pair) *rec {
+	if c.spill {
+		return &c.tab.tab[x.sub]
+	}
+	return c.d.recs.at(x.idx)
+}
+
+// block compares the rows of one block: all pairs when it is small, else
+// each row with its Window successors in name order (then row order).
+func (c *comparer) block(k kind, b []pair) {
+	cfg := &c.d.cfg
+	if len(b) <= cfg.BlockCap {
+		for i := range b {
+			for j := i + 1; j < len(b); j++ {
+				c.compare(k, b[i], b[j])
+			}
+		}
+		return
+	}
+	c.oversized++
+	w := c.win[:0]
+	for _, x := range b {
+		r := c.rec(x)
+		w = append(w, pair{key: uint64(r.plast^r.pfirst)<<32 | uint64(x.idx), idx: x.idx, sub: x.sub})
+	}
+	slices.SortFunc(w, func(x, y pair) int { return cmp.Compare(x.key, y.key) })
+	for i := range w {
+		for j := i + 1; j < len(w) && j <= i+cfg.Window; j++ {
+			c.compare(k, w[i], w[j])
+		}
+	}
+	c.win = w
+}
+
+// compare scores the rows of entries x and y, found in a block of kind k,
+// and keeps the pair as an edge when it matches. A pair that shares a key
+// of an earlier kind was scored there already; exact copies were joined
+// before blocking (parent is flat).
+func (c *comparer) compare(k kind, x, y pair) {
+	i, j := x.idx, y.idx
+	a, b := c.rec(x), c.rec(y)
+	if sharedEarlier(k, a, b) || c.d.parent[i] == c.d.parent[j] {
+		return
+	}
+	c.comparisons++
+	s, ok := score(c.names, a, b, c.d.wthr)
+	if !ok || s < c.d.thr {
+		return
+	}
+	c.edges = append(c.edges, edge{i: i, j: j, score: float32(s)})
+}
