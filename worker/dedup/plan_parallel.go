@@ -16,7 +16,9 @@ import (
 // without writing. Plan's goroutine (the producer) builds and sorts the
 // blocking entries of one partition after another; jobs, ranges of whole
 // blocks of a sorted partition, go to PlanWorkers comparers, each with its
-// own edges, counters and (spill mode) fetched table. Comparing a pair
+// own edges and counters. In spill mode the producer also fetches the recs
+// of a group of blocks into a table that the group's jobs share (two
+// tables: one fetched while the other is compared). Comparing a pair
 // depends on the two recs and parent only, so the same pairs are compared
 // and the same edges found whatever the order; link sorts the edges (a
 // total order: equal edges are the same pair with the same score), so the
@@ -25,11 +27,19 @@ import (
 // jobPairs is about how many blocking entries a memory-mode job holds.
 const jobPairs = 1 << 14
 
-// planJob is a range of whole blocks of kind k, inside buf.
+// planJob is a range of whole blocks of kind k, inside buf; in spill mode
+// tab holds the recs of their rows and each entry's sub is its place there.
 type planJob struct {
 	k   kind
 	p   []pair
 	buf *planBuf
+	tab *tabBuf
+}
+
+// tabBuf holds a table of fetched recs while jobs in it run.
+type tabBuf struct {
+	t    table
+	refs atomic.Int32
 }
 
 // planBuf holds the sorted entries of one partition while jobs in it run.
@@ -41,8 +51,7 @@ type planBuf struct {
 // comparer is the state of one goroutine comparing blocks.
 type comparer struct {
 	d     *Deduper
-	spill bool
-	tab   table // spill mode: the recs of the job; pair.sub is the place in tab.tab
+	tab   *table // spill mode: the recs of the job; pair.sub is the place in tab.tab
 	names *arena
 	edges []edge
 	win   []pair // an oversized block in name order
@@ -59,6 +68,7 @@ type planPool struct {
 	g     *errgroup.Group
 	jobs  chan planJob
 	free  chan *planBuf
+	tabs  chan *tabBuf // spill mode
 	cs    []*comparer
 	inner bool // one worker: jobs run on the producer
 }
@@ -93,12 +103,15 @@ func (d *Deduper) startPool(ctx context.Context, spill bool, first []pair, per i
 	for range bufs - 1 {
 		pp.free <- &planBuf{pairs: make([]pair, 0, per)}
 	}
+	if spill {
+		pp.tabs = make(chan *tabBuf, bufs)
+		for range bufs {
+			pp.tabs <- &tabBuf{}
+		}
+	}
 	pp.cs = make([]*comparer, w)
 	for i := range pp.cs {
-		pp.cs[i] = &comparer{d: d, spill: spill, names: &d.names}
-		if spill {
-			pp.cs[i].names = &pp.cs[i].tab.names
-		}
+		pp.cs[i] = &comparer{d: d}
 	}
 	if pp.inner {
 		pp.ctx = ctx
@@ -112,7 +125,7 @@ func (d *Deduper) startPool(ctx context.Context, spill bool, first []pair, per i
 				if err := c.run(pp.ctx, j); err != nil {
 					return err
 				}
-				pp.release(j.buf)
+				pp.done(j)
 			}
 			return nil
 		})
@@ -131,6 +144,17 @@ func (pp *planPool) buffer() (*planBuf, error) {
 	}
 }
 
+// table returns a free table, waiting for the jobs in it to end.
+func (pp *planPool) table() (*tabBuf, error) {
+	select {
+	case t := <-pp.tabs:
+		t.refs.Store(1) // the producer's
+		return t, nil
+	case <-pp.ctx.Done():
+		return nil, fmt.Errorf("dedup plan: %w", context.Cause(pp.ctx))
+	}
+}
+
 // release drops one reference to b; the last returns it to the pool.
 func (pp *planPool) release(b *planBuf) {
 	if b.refs.Add(-1) == 0 {
@@ -138,14 +162,32 @@ func (pp *planPool) release(b *planBuf) {
 	}
 }
 
+// releaseTable drops one reference to t; the last returns it to the pool.
+func (pp *planPool) releaseTable(t *tabBuf) {
+	if t.refs.Add(-1) == 0 {
+		pp.tabs <- t
+	}
+}
+
+// done drops the references of a finished job.
+func (pp *planPool) done(j planJob) {
+	pp.release(j.buf)
+	if j.tab != nil {
+		pp.releaseTable(j.tab)
+	}
+}
+
 // send runs job j (one worker) or queues it.
 func (pp *planPool) send(j planJob) error {
 	j.buf.refs.Add(1)
+	if j.tab != nil {
+		j.tab.refs.Add(1)
+	}
 	if pp.inner {
 		if err := pp.cs[0].run(pp.ctx, j); err != nil {
 			return err
 		}
-		pp.release(j.buf)
+		pp.done(j)
 		return nil
 	}
 	select {
@@ -168,14 +210,19 @@ func (pp *planPool) wait() error {
 	if err := pp.outer.Err(); err != nil {
 		return fmt.Errorf("dedup plan: %w", err)
 	}
+	// The edges go to the largest slice, which often has room for the
+	// others: no copy of them all.
 	d := pp.d
-	total := len(d.edges)
-	for _, c := range pp.cs {
-		total += len(c.edges)
+	base := slices.MaxFunc(pp.cs, func(a, b *comparer) int { return cmp.Compare(cap(a.edges), cap(b.edges)) })
+	if len(d.edges) == 0 {
+		d.edges = base.edges
+	} else {
+		d.edges = append(d.edges, base.edges...)
 	}
-	d.edges = slices.Grow(d.edges, total-len(d.edges))
 	for _, c := range pp.cs {
-		d.edges = append(d.edges, c.edges...)
+		if c != base {
+			d.edges = append(d.edges, c.edges...)
+		}
 		d.stats.Comparisons += c.comparisons
 		d.stats.OversizedBlocks += c.oversized
 		c.edges = nil
@@ -186,24 +233,32 @@ func (pp *planPool) wait() error {
 // dispatchMemory sends the blocks of the sorted partition in b as jobs of
 // about jobPairs entries, then drops the producer's reference.
 func (pp *planPool) dispatchMemory(k kind, b *planBuf) error {
-	p := b.pairs
+	err := pp.sendBlocks(k, b.pairs, b, nil)
+	pp.release(b)
+	return err
+}
+
+// sendBlocks sends the sorted entries p (whole blocks) as jobs of about
+// jobPairs entries.
+func (pp *planPool) sendBlocks(k kind, p []pair, b *planBuf, t *tabBuf) error {
 	for s := 0; s < len(p); {
 		e := min(s+jobPairs, len(p))
 		for e < len(p) && p[e].key == p[e-1].key {
 			e++
 		}
-		if err := pp.send(planJob{k: k, p: p[s:e], buf: b}); err != nil {
+		if err := pp.send(planJob{k: k, p: p[s:e], buf: b, tab: t}); err != nil {
 			return err
 		}
 		s = e
 	}
-	pp.release(b)
 	return nil
 }
 
-// dispatchSpill sends the blocks of the sorted partition in b as jobs
-// whose rows in blocks of two or more fit in a table of limit recs (one
-// block may pass it), then drops the producer's reference.
+// dispatchSpill splits the blocks of the sorted partition in b into
+// groups whose rows in blocks of two or more fit in a table of limit recs
+// (one block may pass it). For each group it fetches the recs into a
+// table, sets each entry's sub to the place of its rec there, and sends
+// the group's blocks as jobs. Then it drops the producer's reference.
 func (pp *planPool) dispatchSpill(k kind, b *planBuf, limit int) error {
 	p := b.pairs
 	start, members := 0, 0
@@ -215,7 +270,7 @@ func (pp *planPool) dispatchSpill(k kind, b *planBuf, limit int) error {
 		if e-s > 1 {
 			members += e - s
 			if members >= limit {
-				if err := pp.send(planJob{k: k, p: p[start:e], buf: b}); err != nil {
+				if err := pp.sendGroup(k, p[start:e], b); err != nil {
 					return err
 				}
 				start, members = e, 0
@@ -223,41 +278,51 @@ func (pp *planPool) dispatchSpill(k kind, b *planBuf, limit int) error {
 		}
 		s = e
 	}
+	var err error
 	if members > 0 {
-		if err := pp.send(planJob{k: k, p: p[start:], buf: b}); err != nil {
-			return err
-		}
+		err = pp.sendGroup(k, p[start:], b)
 	}
 	pp.release(b)
-	return nil
+	return err
 }
 
-// run compares the blocks of job j; in spill mode it first fetches the
-// recs of their rows into c.tab and sets each entry's sub to the place of
-// its rec there.
-func (c *comparer) run(ctx context.Context, j planJob) error {
-	p := j.p
-	if c.spill {
-		t := &c.tab
-		t.mem = t.mem[:0]
-		eachBlock(p, func(b []pair) {
-			for _, x := range b {
-				t.mem = append(t.mem, x.idx)
-			}
-		})
-		slices.Sort(t.mem)
-		t.mem = slices.Compact(t.mem)
-		if err := c.d.sp.fetch(t, nil); err != nil {
-			return err
-		}
-		eachBlock(p, func(b []pair) {
-			for i := range b {
-				k, _ := slices.BinarySearch(t.mem, b[i].idx)
-				b[i].sub = uint32(k)
-			}
-		})
+// sendGroup fetches the recs of the blocks in p and sends them as jobs.
+func (pp *planPool) sendGroup(k kind, p []pair, b *planBuf) error {
+	tb, err := pp.table()
+	if err != nil {
+		return err
 	}
-	eachBlock(p, func(b []pair) { c.block(j.k, b) })
+	t := &tb.t
+	t.mem = t.mem[:0]
+	eachBlock(p, func(b []pair) {
+		for _, x := range b {
+			t.mem = append(t.mem, x.idx)
+		}
+	})
+	slices.Sort(t.mem)
+	t.mem = slices.Compact(t.mem)
+	if err := pp.d.sp.fetch(t, nil); err != nil {
+		pp.releaseTable(tb)
+		return err
+	}
+	eachBlock(p, func(b []pair) {
+		for i := range b {
+			k, _ := slices.BinarySearch(t.mem, b[i].idx)
+			b[i].sub = uint32(k)
+		}
+	})
+	err = pp.sendBlocks(k, p, b, tb)
+	pp.releaseTable(tb)
+	return err
+}
+
+// run compares the blocks of job j.
+func (c *comparer) run(ctx context.Context, j planJob) error {
+	c.tab, c.names = nil, &c.d.names
+	if j.tab != nil {
+		c.tab, c.names = &j.tab.t, &j.tab.t.names
+	}
+	eachBlock(j.p, func(b []pair) { c.block(j.k, b) })
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("dedup plan: %w", err)
 	}
@@ -280,7 +345,7 @@ func eachBlock(p []pair, fn func(b []pair)) {
 
 // rec is the rec of entry x: in memory by row, or in the fetched table.
 func (c *comparer) rec(x pair) *rec {
-	if c.spill {
+	if c.tab != nil {
 		return &c.tab.tab[x.sub]
 	}
 	return c.d.recs.at(x.idx)

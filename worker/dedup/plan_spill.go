@@ -11,10 +11,10 @@ import (
 
 // Plan in spill mode: the same steps as in memory, in the same order of
 // rows within every block, so the plan is identical. What stays on the
-// heap for the whole plan is 8 bytes a row (parent, best) plus 4 (loc)
-// while blocking, 12 (constraints) while linking and 21 (results,
-// completeness) from linking on; entries and fetched recs are bounded by
-// PairsPerPass.
+// heap for the whole plan is 8 bytes a row (parent, best), 12
+// (constraints) while linking and 21 (results, completeness) from linking
+// on; entries are bounded by PairsPerPass (two partitions with more than
+// one PlanWorkers) and fetched recs by PairsPerPass/4 a worker.
 
 // exactEntry is a blocking entry of the exact pass with the constraint of
 // its row, so that the exact pass needs no rec.
