@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -124,7 +125,7 @@ type Deduper struct {
 	cbirth []uint32
 
 	// Plan state; parent, best, cons and edges are dropped when Plan returns.
-	edges   []edge
+	edges   [][]edge // matched pairs, one slice per comparer
 	parent  []uint32
 	best    []float32
 	cons    map[uint32]constraint
@@ -616,26 +617,47 @@ func sharedEarlier(k kind, a, b *rec) bool {
 // link joins matched pairs best first (Kruskal's order: score descending,
 // then row order), so that a row joins the person it matches best before a
 // weaker link could tie it to a look-alike that the constraints then keep
-// apart from its real cluster.
+// apart from its real cluster. Each comparer's edges are sorted on a
+// goroutine of their own, then merged: the order is total (equal edges are
+// the same pair and score), so it is the order of all the edges sorted.
 func (d *Deduper) link() {
-	slices.SortFunc(d.edges, func(x, y edge) int {
-		switch {
-		case x.score != y.score:
-			if x.score > y.score {
-				return -1
+	sets := d.edges
+	var wg sync.WaitGroup
+	for _, s := range sets {
+		wg.Go(func() { slices.SortFunc(s, cmpEdge) })
+	}
+	wg.Wait()
+	for {
+		b := -1
+		for k, s := range sets {
+			if len(s) > 0 && (b < 0 || cmpEdge(s[0], sets[b][0]) < 0) {
+				b = k
 			}
-			return 1
-		case x.i != y.i:
-			return cmpU32(x.i, y.i)
 		}
-		return cmpU32(x.j, y.j)
-	})
-	for _, e := range d.edges {
+		if b < 0 {
+			break
+		}
+		e := sets[b][0]
+		sets[b] = sets[b][1:]
 		if d.unionChecked(e.i, e.j) {
 			d.best[e.i] = max(d.best[e.i], e.score)
 			d.best[e.j] = max(d.best[e.j], e.score)
 		}
 	}
+}
+
+// cmpEdge orders edges by score descending, then rows.
+func cmpEdge(x, y edge) int {
+	switch {
+	case x.score != y.score:
+		if x.score > y.score {
+			return -1
+		}
+		return 1
+	case x.i != y.i:
+		return cmpU32(x.i, y.i)
+	}
+	return cmpU32(x.j, y.j)
 }
 
 func (d *Deduper) find(i uint32) uint32 {

@@ -20,9 +20,10 @@ import (
 // of a group of blocks into a table that the group's jobs share (two
 // tables: one fetched while the other is compared). Comparing a pair
 // depends on the two recs and parent only, so the same pairs are compared
-// and the same edges found whatever the order; link sorts the edges (a
-// total order: equal edges are the same pair with the same score), so the
-// plan is identical with any number of workers.
+// and the same edges found whatever the order; link sorts the edges of
+// each comparer and merges them (a total order: equal edges are the same
+// pair with the same score), so the plan is identical with any number of
+// workers.
 
 // jobPairs is about how many blocking entries a memory-mode job holds.
 const jobPairs = 1 << 14
@@ -210,18 +211,10 @@ func (pp *planPool) wait() error {
 	if err := pp.outer.Err(); err != nil {
 		return fmt.Errorf("dedup plan: %w", err)
 	}
-	// The edges go to the largest slice, which often has room for the
-	// others: no copy of them all.
 	d := pp.d
-	base := slices.MaxFunc(pp.cs, func(a, b *comparer) int { return cmp.Compare(cap(a.edges), cap(b.edges)) })
-	if len(d.edges) == 0 {
-		d.edges = base.edges
-	} else {
-		d.edges = append(d.edges, base.edges...)
-	}
 	for _, c := range pp.cs {
-		if c != base {
-			d.edges = append(d.edges, c.edges...)
+		if len(c.edges) > 0 {
+			d.edges = append(d.edges, c.edges)
 		}
 		d.stats.Comparisons += c.comparisons
 		d.stats.OversizedBlocks += c.oversized
