@@ -59,8 +59,8 @@ type Config struct {
 	// PlanWorkers is the number of goroutines that compare blocks in Plan;
 	// 0 means GOMAXPROCS. The plan is the same with any number. With more
 	// than one, Plan holds a second partition of blocking entries (sorted
-	// while the first is compared) and, in spill mode, a table of fetched
-	// recs per worker.
+	// while the first is compared) and, in spill mode, a second table of
+	// fetched recs.
 	PlanWorkers int
 }
 

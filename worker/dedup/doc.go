@@ -63,19 +63,19 @@
 // buckets carry each row's personnummer and birth date so the exact pass
 // needs no rec; for each kind partition the entries of non-copies are
 // radix-sorted, the recs of rows in blocks of two or more are fetched
-// (only the 4096-row chunks that hold one are read) into a table of the
-// comparing goroutine, for a group of blocks of up to PairsPerPass/4 rows,
-// and the blocks compared as in memory. Linking reads the
-// constraints of every row (12 B a row, only while linking); survivorship
-// uses completeness and lines (5 B a row); near duplicates' scores fetch
-// their recs in chunks of PairsPerPass/8 rows; households are grouped per
-// partition. Since every block holds the same rows in the same order, the
-// plan is identical to the in-memory one (spill_test.go checks every row
-// and the stats). The heap holds 8 B a row for the whole plan (union-find,
-// best score), the 16-B results from linking on, and PairsPerPass-bounded
-// entries and fetched recs (a table per PlanWorkers goroutine). The directory is
-// removed when Plan returns, or by Close if Plan is never called. Figures
-// at 10M rows are in docs/dedup.md.
+// (only the 4096-row chunks that hold one are read) into a table for a
+// group of blocks of up to PairsPerPass/4 rows, and the blocks compared as
+// in memory (the next group is fetched while one is compared). Linking
+// reads the constraints of every row (12 B a row, only while linking);
+// survivorship uses completeness and lines (5 B a row); near duplicates'
+// scores fetch their recs in chunks of PairsPerPass/8 rows; households
+// are grouped per partition. Since every block holds the same rows in the
+// same order, the plan is identical to the in-memory one (spill_test.go
+// checks every row and the stats). The heap holds 8 B a row for the whole
+// plan (union-find, best score), the 16-B results from linking on, and
+// PairsPerPass-bounded entries and fetched recs (twice that with more than
+// one PlanWorkers). The directory is removed when Plan returns, or by
+// Close if Plan is never called. Figures at 10M rows are in docs/dedup.md.
 //
 // # Across deliveries
 //

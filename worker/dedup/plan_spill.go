@@ -14,7 +14,8 @@ import (
 // heap for the whole plan is 8 bytes a row (parent, best), 12
 // (constraints) while linking and 21 (results, completeness) from linking
 // on; entries are bounded by PairsPerPass (two partitions with more than
-// one PlanWorkers) and fetched recs by PairsPerPass/4 a worker.
+// one PlanWorkers) and fetched recs by PairsPerPass/4 (two tables with
+// more than one).
 
 // exactEntry is a blocking entry of the exact pass with the constraint of
 // its row, so that the exact pass needs no rec.
