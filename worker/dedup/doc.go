@@ -72,10 +72,11 @@
 // are grouped per partition. Since every block holds the same rows in the
 // same order, the plan is identical to the in-memory one (spill_test.go
 // checks every row and the stats). The heap holds 8 B a row for the whole
-// plan (union-find, best score), the 16-B results from linking on, and
-// PairsPerPass-bounded entries and fetched recs (twice that with more than
-// one PlanWorkers). The directory is removed when Plan returns, or by
-// Close if Plan is never called. Figures at 10M rows are in docs/dedup.md.
+// plan (union-find, best score), 4 B more while blocking, the 16-B results
+// from linking on, and PairsPerPass-bounded entries and fetched recs
+// (twice that with more than one PlanWorkers). The directory is removed
+// when Plan returns, or by Close if Plan is never called. Figures at 10M
+// rows are in docs/dedup.md.
 //
 // # Across deliveries
 //

@@ -294,14 +294,14 @@ func (pp *planPool) sendGroup(k kind, p []pair, b *planBuf) error {
 	})
 	slices.Sort(t.mem)
 	t.mem = slices.Compact(t.mem)
-	if err := pp.d.sp.fetch(t, nil); err != nil {
+	loc := pp.d.loc
+	if err := pp.d.sp.fetch(t, loc); err != nil {
 		pp.releaseTable(tb)
 		return err
 	}
 	eachBlock(p, func(b []pair) {
 		for i := range b {
-			k, _ := slices.BinarySearch(t.mem, b[i].idx)
-			b[i].sub = uint32(k)
+			b[i].sub = loc[b[i].idx]
 		}
 	})
 	err = pp.sendBlocks(k, p, b, tb)

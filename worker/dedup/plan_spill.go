@@ -11,8 +11,8 @@ import (
 
 // Plan in spill mode: the same steps as in memory, in the same order of
 // rows within every block, so the plan is identical. What stays on the
-// heap for the whole plan is 8 bytes a row (parent, best), 12
-// (constraints) while linking and 21 (results, completeness) from linking
+// heap for the whole plan is 8 bytes a row (parent, best) plus 4 (loc)
+// while blocking, 12 (constraints) while linking and 21 (results, completeness) from linking
 // on; entries are bounded by PairsPerPass (two partitions with more than
 // one PlanWorkers) and fetched recs by PairsPerPass/4 (two tables with
 // more than one).
@@ -149,6 +149,7 @@ func (d *Deduper) planSpill(ctx context.Context) (err error) {
 		return err
 	}
 	d.flatten()
+	d.loc = make([]uint32, n) // the producer's only: jobs get places in pair.sub
 	pool := d.startPool(ctx, true, nil, 0)
 	var tmp []pair
 	for k := 0; k < len(kinds) && err == nil; k++ {
@@ -160,7 +161,7 @@ func (d *Deduper) planSpill(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	notRep, tmp = nil, nil
+	d.loc, notRep, tmp = nil, nil, nil
 
 	// Constraints of every row for linking; lines and completeness for
 	// survivorship.
