@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -55,6 +56,12 @@ type Config struct {
 	SpillRows int
 	// SpillDir is where spill files go; "" means os.TempDir().
 	SpillDir string
+	// PlanWorkers is the number of goroutines that compare blocks in Plan;
+	// 0 means GOMAXPROCS. The plan is the same with any number. With more
+	// than one, Plan holds a second partition of blocking entries (sorted
+	// while the first is compared) and, in spill mode, a second table of
+	// fetched recs.
+	PlanWorkers int
 }
 
 // Stats counts what Plan found. Rejected rows are not counted anywhere.
@@ -118,7 +125,7 @@ type Deduper struct {
 	cbirth []uint32
 
 	// Plan state; parent, best, cons and edges are dropped when Plan returns.
-	edges   []edge
+	edges   [][]edge // matched pairs, one slice per comparer
 	parent  []uint32
 	best    []float32
 	cons    map[uint32]constraint
@@ -409,12 +416,20 @@ func (d *Deduper) Plan(ctx context.Context) error {
 	if err := d.planExact(ctx, &pairs, &tmp); err != nil {
 		return err
 	}
-	for k := kind(0); k < numKinds; k++ {
-		if err := d.planKind(ctx, k, &pairs, &tmp); err != nil {
-			return err
-		}
+	d.flatten()
+	pool := d.startPool(ctx, false, pairs, per)
+	pairs = nil
+	var err error
+	for k := kind(0); k < numKinds && err == nil; k++ {
+		err = d.planKind(ctx, pool, k, &tmp)
 	}
-	pairs, tmp = nil, nil
+	if werr := pool.wait(); err == nil {
+		err = werr
+	}
+	if err != nil {
+		return err
+	}
+	tmp = nil
 	d.link()
 	d.finish(&tmp)
 	// Free the comparison state: only results are needed from now on.
@@ -528,7 +543,9 @@ func (k kind) keys(dst []uint64, r *rec) []uint64 {
 	return dst
 }
 
-func (d *Deduper) planKind(ctx context.Context, k kind, pairs, tmp *[]pair) error {
+// planKind builds and sorts the blocking entries of kind k partition by
+// partition and hands their blocks to the pool.
+func (d *Deduper) planKind(ctx context.Context, pool *planPool, k kind, tmp *[]pair) error {
 	n := uint32(d.recs.n)
 	perRow := uint64(1)
 	if k == kindPhone || k == kindAddrName {
@@ -537,7 +554,11 @@ func (d *Deduper) planKind(ctx context.Context, k kind, pairs, tmp *[]pair) erro
 	parts := d.parts(uint64(n) * perRow)
 	var keys [2]uint64
 	for part := uint64(0); part < parts; part++ {
-		p := (*pairs)[:0]
+		buf, err := pool.buffer()
+		if err != nil {
+			return err
+		}
+		p := buf.pairs[:0]
 		for i := uint32(0); i < n; i++ {
 			r := d.recs.at(i)
 			if r.flags&flagNotRep != 0 {
@@ -551,22 +572,10 @@ func (d *Deduper) planKind(ctx context.Context, k kind, pairs, tmp *[]pair) erro
 		}
 		p, *tmp = grow(p, *tmp)
 		radixSortHashed(p, *tmp)
-		for s := 0; s < len(p); {
-			e := s + 1
-			for e < len(p) && p[e].key == p[s].key {
-				e++
-			}
-			if e-s > 1 {
-				d.block(k, p[s:e])
-			}
-			s = e
-			if s&0xffff == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
+		buf.pairs = p
+		if err := pool.dispatchMemory(k, buf); err != nil {
+			return err
 		}
-		*pairs = p
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("dedup plan: %w", err)
 		}
@@ -574,58 +583,10 @@ func (d *Deduper) planKind(ctx context.Context, k kind, pairs, tmp *[]pair) erro
 	return nil
 }
 
-// block compares the rows of one block: all pairs when it is small, else
-// each row with its Window successors in name order.
-func (d *Deduper) block(k kind, b []pair) {
-	if len(b) <= d.cfg.BlockCap {
-		for i := range b {
-			for j := i + 1; j < len(b); j++ {
-				d.compare(k, b[i].idx, b[j].idx)
-			}
-		}
-		return
-	}
-	d.stats.OversizedBlocks++
-	for i := range b {
-		r := d.rec(b[i].idx)
-		b[i].sub = r.plast ^ r.pfirst
-	}
-	slices.SortStableFunc(b, func(x, y pair) int {
-		if x.sub != y.sub {
-			if x.sub < y.sub {
-				return -1
-			}
-			return 1
-		}
-		return int(x.idx) - int(y.idx)
-	})
-	for i := range b {
-		for j := i + 1; j < len(b) && j <= i+d.cfg.Window; j++ {
-			d.compare(k, b[i].idx, b[j].idx)
-		}
-	}
-}
-
 // edge is a scored candidate pair at or above the threshold.
 type edge struct {
 	i, j  uint32
 	score float32
-}
-
-// compare scores rows i and j, found in a block of kind k, and keeps the
-// pair as an edge when it matches. A pair that shares a key of an earlier
-// kind was scored there already; exact copies were joined before blocking.
-func (d *Deduper) compare(k kind, i, j uint32) {
-	a, b := d.rec(i), d.rec(j)
-	if sharedEarlier(k, a, b) || d.find(i) == d.find(j) {
-		return
-	}
-	d.stats.Comparisons++
-	s, ok := d.score(a, b, d.wthr)
-	if !ok || s < d.thr {
-		return
-	}
-	d.edges = append(d.edges, edge{i: i, j: j, score: float32(s)})
 }
 
 // sharedEarlier reports whether a and b share a key of a kind before k
@@ -656,26 +617,47 @@ func sharedEarlier(k kind, a, b *rec) bool {
 // link joins matched pairs best first (Kruskal's order: score descending,
 // then row order), so that a row joins the person it matches best before a
 // weaker link could tie it to a look-alike that the constraints then keep
-// apart from its real cluster.
+// apart from its real cluster. Each comparer's edges are sorted on a
+// goroutine of their own, then merged: the order is total (equal edges are
+// the same pair and score), so it is the order of all the edges sorted.
 func (d *Deduper) link() {
-	slices.SortFunc(d.edges, func(x, y edge) int {
-		switch {
-		case x.score != y.score:
-			if x.score > y.score {
-				return -1
+	sets := d.edges
+	var wg sync.WaitGroup
+	for _, s := range sets {
+		wg.Go(func() { slices.SortFunc(s, cmpEdge) })
+	}
+	wg.Wait()
+	for {
+		b := -1
+		for k, s := range sets {
+			if len(s) > 0 && (b < 0 || cmpEdge(s[0], sets[b][0]) < 0) {
+				b = k
 			}
-			return 1
-		case x.i != y.i:
-			return cmpU32(x.i, y.i)
 		}
-		return cmpU32(x.j, y.j)
-	})
-	for _, e := range d.edges {
+		if b < 0 {
+			break
+		}
+		e := sets[b][0]
+		sets[b] = sets[b][1:]
 		if d.unionChecked(e.i, e.j) {
 			d.best[e.i] = max(d.best[e.i], e.score)
 			d.best[e.j] = max(d.best[e.j], e.score)
 		}
 	}
+}
+
+// cmpEdge orders edges by score descending, then rows.
+func cmpEdge(x, y edge) int {
+	switch {
+	case x.score != y.score:
+		if x.score > y.score {
+			return -1
+		}
+		return 1
+	case x.i != y.i:
+		return cmpU32(x.i, y.i)
+	}
+	return cmpU32(x.j, y.j)
 }
 
 func (d *Deduper) find(i uint32) uint32 {

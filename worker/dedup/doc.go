@@ -24,7 +24,12 @@
 //     compared by a window of Window rows over name order: O(n·w), never
 //     O(n²). Pairs are sorted in passes of at most PairsPerPass entries,
 //     partitioned by key, which bounds the transient memory (2 × 16 bytes
-//     an entry).
+//     an entry; 3 × with more than one PlanWorkers, since the next
+//     partition is sorted while the last is compared). Comparing runs on
+//     PlanWorkers goroutines (default GOMAXPROCS; plan_parallel.go): the
+//     clusters of step 1 are flattened, so a comparison only reads shared
+//     state, and each goroutine takes ranges of whole blocks and keeps its
+//     own matched pairs and counts, gathered before linking.
 //  3. Scoring: Fellegi-Sunter-style weights (see score.go) summed and
 //     mapped to 0..1. Two different valid personnummer or birth dates veto.
 //  4. Linking: candidate pairs at or above the threshold are joined best
@@ -40,7 +45,9 @@
 //
 // Every step runs in row order with stable sorts and ties broken by row,
 // and rows are observed in file order, so the same delivery gives the same
-// plan whatever the batch sizes and number of workers of the second pass.
+// plan whatever the batch sizes and number of workers of the second pass,
+// and whatever PlanWorkers: the same pairs are compared and linking sorts
+// the matched pairs into one total order (spill_test.go checks it).
 // After Plan the comparison state is dropped; 16 bytes per row of results
 // remain for Apply, found by source line (binary search once per batch).
 //
@@ -56,18 +63,20 @@
 // buckets carry each row's personnummer and birth date so the exact pass
 // needs no rec; for each kind partition the entries of non-copies are
 // radix-sorted, the recs of rows in blocks of two or more are fetched
-// (only the 4096-row chunks that hold one are read) into a table for that
-// partition, and the blocks compared as in memory. Linking reads the
-// constraints of every row (12 B a row, only while linking); survivorship
-// uses completeness and lines (5 B a row); near duplicates' scores fetch
-// their recs in chunks of PairsPerPass/8 rows; households are grouped per
-// partition. Since every block holds the same rows in the same order, the
-// plan is identical to the in-memory one (spill_test.go checks every row
-// and the stats). The heap holds 8 B a row for the whole plan (union-find,
-// best score), 4 B more while blocking, the 16-B results from linking on,
-// and PairsPerPass-bounded entries and fetched recs. The directory is
-// removed when Plan returns, or by Close if Plan is never called. Figures
-// at 10M rows are in docs/dedup.md.
+// (only the 4096-row chunks that hold one are read) into a table for a
+// group of blocks of up to PairsPerPass/4 rows, and the blocks compared as
+// in memory (the next group is fetched while one is compared). Linking
+// reads the constraints of every row (12 B a row, only while linking);
+// survivorship uses completeness and lines (5 B a row); near duplicates'
+// scores fetch their recs in chunks of PairsPerPass/8 rows; households
+// are grouped per partition. Since every block holds the same rows in the
+// same order, the plan is identical to the in-memory one (spill_test.go
+// checks every row and the stats). The heap holds 8 B a row for the whole
+// plan (union-find, best score), 4 B more while blocking, the 16-B results
+// from linking on, and PairsPerPass-bounded entries and fetched recs
+// (twice that with more than one PlanWorkers). The directory is removed
+// when Plan returns, or by Close if Plan is never called. Figures at 10M
+// rows are in docs/dedup.md.
 //
 // # Across deliveries
 //

@@ -12,9 +12,10 @@ import (
 // Plan in spill mode: the same steps as in memory, in the same order of
 // rows within every block, so the plan is identical. What stays on the
 // heap for the whole plan is 8 bytes a row (parent, best) plus 4 (loc)
-// while blocking, 12 (constraints) while linking and 21 (results,
-// completeness) from linking on; entries and fetched recs are bounded by
-// PairsPerPass.
+// while blocking, 12 (constraints) while linking and 21 (results, completeness) from linking
+// on; entries are bounded by PairsPerPass (two partitions with more than
+// one PlanWorkers) and fetched recs by PairsPerPass/4 (two tables with
+// more than one).
 
 // exactEntry is a blocking entry of the exact pass with the constraint of
 // its row, so that the exact pass needs no rec.
@@ -147,13 +148,20 @@ func (d *Deduper) planSpill(ctx context.Context) (err error) {
 	if err := d.spillExact(ctx, exact, notRep); err != nil {
 		return err
 	}
-	d.loc = make([]uint32, n)
-	for k := range kinds {
-		if err := d.spillKind(ctx, kind(k), kinds[k], notRep); err != nil {
-			return err
-		}
+	d.flatten()
+	d.loc = make([]uint32, n) // the producer's only: jobs get places in pair.sub
+	pool := d.startPool(ctx, true, nil, 0)
+	var tmp []pair
+	for k := 0; k < len(kinds) && err == nil; k++ {
+		err = d.spillKind(ctx, pool, kind(k), kinds[k], notRep, &tmp)
 	}
-	d.loc, notRep = nil, nil
+	if werr := pool.wait(); err == nil {
+		err = werr
+	}
+	if err != nil {
+		return err
+	}
+	d.loc, notRep, tmp = nil, nil, nil
 
 	// Constraints of every row for linking; lines and completeness for
 	// survivorship.
@@ -229,15 +237,20 @@ func (d *Deduper) spillExact(ctx context.Context, b *bucketSet, notRep []uint64)
 }
 
 // spillKind is planKind over the buckets of kind k: per partition, the
-// entries of rows that are not exact copies are sorted, the recs of the
-// rows in blocks of two or more are fetched, and the blocks compared.
-func (d *Deduper) spillKind(ctx context.Context, k kind, b *bucketSet, notRep []uint64) error {
-	var p, tmp []pair
-	t := &table{}
+// entries of rows that are not exact copies are sorted and their blocks
+// handed to the pool, in jobs whose rows fit in a table of PairsPerPass/4
+// recs (one block may pass it); each job fetches its recs.
+func (d *Deduper) spillKind(ctx context.Context, pool *planPool, k kind, b *bucketSet, notRep []uint64, tmp *[]pair) error {
+	limit := max(2, d.cfg.PairsPerPass/4)
 	for part := range b.files {
-		p = slices.Grow(p[:0], b.count[part])[:b.count[part]]
+		buf, err := pool.buffer()
+		if err != nil {
+			return err
+		}
+		p := slices.Grow(buf.pairs[:0], b.count[part])[:b.count[part]]
 		if len(p) > 0 {
 			if err := b.load(part, pairsBytes(p)); err != nil {
+				pool.release(buf)
 				return err
 			}
 		}
@@ -249,47 +262,11 @@ func (d *Deduper) spillKind(ctx context.Context, k kind, b *bucketSet, notRep []
 			}
 		}
 		p = p[:w]
-		p, tmp = grow(p, tmp)
-		radixSortHashed(p, tmp)
-		// Blocks are compared in groups whose rows fit in a table of
-		// PairsPerPass/4 recs (one block may pass it).
-		limit := max(2, d.cfg.PairsPerPass/4)
-		var group [][2]int
-		compare := func() error {
-			slices.Sort(t.mem)
-			t.mem = slices.Compact(t.mem)
-			if err := d.sp.fetch(t, d.loc); err != nil {
-				return err
-			}
-			d.tab, d.names = t, t.names
-			for _, g := range group {
-				d.block(k, p[g[0]:g[1]])
-			}
-			d.tab, d.names = nil, arena{}
-			t.mem, group = t.mem[:0], group[:0]
-			return ctx.Err()
-		}
-		t.mem = t.mem[:0]
-		for s := 0; s < len(p); {
-			e := s + 1
-			for e < len(p) && p[e].key == p[s].key {
-				e++
-			}
-			if e-s > 1 {
-				group = append(group, [2]int{s, e})
-				for _, x := range p[s:e] {
-					t.mem = append(t.mem, x.idx)
-				}
-				if len(t.mem) >= limit {
-					if err := compare(); err != nil {
-						return fmt.Errorf("dedup plan: %w", err)
-					}
-				}
-			}
-			s = e
-		}
-		if err := compare(); err != nil {
-			return fmt.Errorf("dedup plan: %w", err)
+		p, *tmp = grow(p, *tmp)
+		radixSortHashed(p, *tmp)
+		buf.pairs = p
+		if err := pool.dispatchSpill(k, buf, limit); err != nil {
+			return err
 		}
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("dedup plan: %w", err)

@@ -59,10 +59,16 @@ func weightFor(s float64) float64 {
 	return scoreMid + scoreScale*math.Log(s/(1-s))
 }
 
-// score compares two rows; ok is false when an identifier vetoes the match.
-// When the identifiers leave W below floor even with equal names, score
-// returns 0 without comparing names (most pairs of a name block).
+// score compares two rows whose names are in d.names.
 func (d *Deduper) score(a, b *rec, floor float64) (s float64, ok bool) {
+	return score(&d.names, a, b, floor)
+}
+
+// score compares two rows whose names are in names; ok is false when an
+// identifier vetoes the match. When the identifiers leave W below floor
+// even with equal names, score returns 0 without comparing names (most
+// pairs of a name block).
+func score(names *arena, a, b *rec, floor float64) (s float64, ok bool) {
 	w := 0.0
 	switch {
 	case a.pnr == 0 || b.pnr == 0:
@@ -106,7 +112,7 @@ func (d *Deduper) score(a, b *rec, floor float64) (s float64, ok bool) {
 	if w+2*wNameEqual < floor {
 		return 0, true
 	}
-	w += d.nameWeight(a, b)
+	w += nameWeight(names, a, b)
 	return 1 / (1 + math.Exp(-(w-scoreMid)/scoreScale)), true
 }
 
@@ -136,9 +142,9 @@ func isMobile(r *rec) bool { return r.phone[0]&1 != 0 || r.phone[1]&1 != 0 }
 
 // nameWeight scores first and last names, straight or swapped, whichever
 // is better (a swap costs wSwapPenalty).
-func (d *Deduper) nameWeight(a, b *rec) float64 {
-	af, al := d.nameParts(a)
-	bf, bl := d.nameParts(b)
+func nameWeight(names *arena, a, b *rec) float64 {
+	af, al := nameParts(names, a)
+	bf, bl := nameParts(names, b)
 	w := namePart(af, bf) + namePart(al, bl)
 	if len(af) > 0 && len(al) > 0 && len(bf) > 0 && len(bl) > 0 {
 		if sw := namePart(af, bl) + namePart(al, bf) - wSwapPenalty; sw > w {
@@ -148,11 +154,11 @@ func (d *Deduper) nameWeight(a, b *rec) float64 {
 	return w
 }
 
-func (d *Deduper) nameParts(r *rec) (first, last []byte) {
+func nameParts(names *arena, r *rec) (first, last []byte) {
 	if r.flen == 0 && r.llen == 0 {
 		return nil, nil
 	}
-	b := d.names.get(r.name, int(r.flen)+int(r.llen))
+	b := names.get(r.name, int(r.flen)+int(r.llen))
 	return b[:r.flen], b[r.flen:]
 }
 

@@ -37,8 +37,14 @@ type spill struct {
 	nameOff  int64   // name bytes written
 	chunkOff []int64 // names offset of the first row of each chunk
 	buckets  []*os.File
-	bufRecs  []rec // chunk reading buffers
-	bufNames []byte
+	buf      chunkBuf // for each
+}
+
+// chunkBuf holds one chunk read from the spill. Each goroutine reading
+// chunks has its own.
+type chunkBuf struct {
+	recs  []rec
+	names []byte
 }
 
 // newSpill creates the spill directory and files in dir ("" = os.TempDir()).
@@ -115,15 +121,16 @@ func (sp *spill) flush() error {
 // chunks is the number of spillChunk-row chunks.
 func (sp *spill) chunks() int { return len(sp.chunkOff) }
 
-// readChunk reads chunk c: its recs and the names of those recs, back to
-// back (a rec's names follow those of the rec before it).
-func (sp *spill) readChunk(c int) ([]rec, []byte, error) {
+// readChunk reads chunk c into cb: its recs and the names of those recs,
+// back to back (a rec's names follow those of the rec before it). It reads
+// with ReadAt only, so goroutines with their own cb may call it at once.
+func (sp *spill) readChunk(c int, cb *chunkBuf) ([]rec, []byte, error) {
 	first := c << spillChunkBits
 	n := min(spillChunk, int(sp.n)-first)
-	if sp.bufRecs == nil {
-		sp.bufRecs = make([]rec, spillChunk)
+	if cb.recs == nil {
+		cb.recs = make([]rec, spillChunk)
 	}
-	recs := sp.bufRecs[:n]
+	recs := cb.recs[:n]
 	if _, err := sp.recF.ReadAt(recsBytes(recs), int64(first)*int64(recSize)); err != nil {
 		return nil, nil, fmt.Errorf("dedup spill: read: %w", err)
 	}
@@ -132,10 +139,10 @@ func (sp *spill) readChunk(c int) ([]rec, []byte, error) {
 		end = sp.chunkOff[c+1]
 	}
 	size := int(end - sp.chunkOff[c])
-	if cap(sp.bufNames) < size {
-		sp.bufNames = make([]byte, size)
+	if cap(cb.names) < size {
+		cb.names = make([]byte, size)
 	}
-	names := sp.bufNames[:size]
+	names := cb.names[:size]
 	if size > 0 {
 		if _, err := sp.nameF.ReadAt(names, sp.chunkOff[c]); err != nil {
 			return nil, nil, fmt.Errorf("dedup spill: read: %w", err)
@@ -148,7 +155,7 @@ func (sp *spill) readChunk(c int) ([]rec, []byte, error) {
 // must not keep them.
 func (sp *spill) each(fn func(i uint32, r *rec, names []byte) error) error {
 	for c := range sp.chunks() {
-		recs, names, err := sp.readChunk(c)
+		recs, names, err := sp.readChunk(c, &sp.buf)
 		if err != nil {
 			return err
 		}
@@ -167,21 +174,23 @@ func (sp *spill) each(fn func(i uint32, r *rec, names []byte) error) error {
 }
 
 // table holds the recs of some rows (mem, sorted) fetched from the spill,
-// with their names in a local arena; loc maps a row to its place in tab.
+// with their names in a local arena: tab[k] is the rec of row mem[k].
 type table struct {
 	mem   []uint32
 	tab   []rec
 	names arena
+	buf   chunkBuf
 }
 
 // fetch reads the recs of the rows in t.mem (sorted, unique) into t, and
-// sets loc[i] for each. Only chunks holding a member are read.
+// sets loc[i] for each unless loc is nil. Only chunks holding a member are
+// read. Goroutines may fetch at once into tables of their own.
 func (sp *spill) fetch(t *table, loc []uint32) error {
 	t.tab = growRecs(t.tab, len(t.mem))
 	t.names.reset()
 	for k := 0; k < len(t.mem); {
 		c := int(t.mem[k] >> spillChunkBits)
-		recs, names, err := sp.readChunk(c)
+		recs, names, err := sp.readChunk(c, &t.buf)
 		if err != nil {
 			return err
 		}
@@ -199,7 +208,9 @@ func (sp *spill) fetch(t *table, loc []uint32) error {
 					}
 					out.name = o
 				}
-				loc[i] = uint32(k)
+				if loc != nil {
+					loc[i] = uint32(k)
+				}
 				k++
 			}
 			off += nl

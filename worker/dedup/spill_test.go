@@ -114,6 +114,62 @@ func TestSpillMatchesMemory(t *testing.T) {
 	}
 }
 
+// TestPlanWorkersMatch plans the same rows with one comparing goroutine
+// and with several, in memory and in spill mode: every row's result and
+// the stats (comparisons included) must be the same.
+func TestPlanWorkersMatch(t *testing.T) {
+	tests := []struct {
+		name      string
+		persons   int
+		spillRows int // 0: memory
+		pairs     int // PairsPerPass
+		unordered bool
+	}{
+		{"memory, one partition", 20000, 0, 0, false},
+		{"memory, many partitions, unordered", 20000, 0, 5000, true},
+		{"spill, one partition", 20000, 1000, 0, false},
+		{"spill, many partitions and jobs", 20000, 1, 3000, false},
+		{"spill, unordered, small jobs", 5000, 100, 400, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rows := spillRows(tc.persons, tc.unordered)
+			cfg := Config{SpillRows: -1, PairsPerPass: tc.pairs, PlanWorkers: 1}
+			if tc.spillRows > 0 {
+				cfg.SpillRows, cfg.SpillDir = tc.spillRows, t.TempDir()
+			}
+			one := plan(t, cfg, rows)
+			s1 := one.Stats()
+			if s1.NearDuplicateRows == 0 || s1.OversizedBlocks == 0 || s1.Households == 0 {
+				t.Fatalf("weak test data: %+v", s1)
+			}
+			for _, workers := range []int{2, 3, 8} {
+				cfg.PlanWorkers = workers
+				many := plan(t, cfg, rows)
+				if sn := many.Stats(); sn != s1 {
+					t.Errorf("%d workers: stats differ:\n1 worker %+v\n%d       %+v", workers, s1, workers, sn)
+				}
+				diff := 0
+				for _, r := range rows {
+					if r.Rejected {
+						continue
+					}
+					a, okA := one.Lookup(r.SourceLine)
+					b, okB := many.Lookup(r.SourceLine)
+					if a != b || okA != okB || !okA {
+						if diff++; diff <= 5 {
+							t.Errorf("%d workers, line %d: 1 worker %+v %v, %d workers %+v %v", workers, r.SourceLine, a, okA, workers, b, okB)
+						}
+					}
+				}
+				if diff > 0 {
+					t.Errorf("%d workers: %d rows differ", workers, diff)
+				}
+			}
+		})
+	}
+}
+
 func TestSpillDefaultsKeepMemoryMode(t *testing.T) {
 	rows := spillRows(100, false)
 	d := plan(t, Config{}, rows)
