@@ -11,11 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/listwash/listwash/formats"
 	"github.com/listwash/listwash/infra"
 	"github.com/listwash/listwash/worker"
 	"github.com/listwash/listwash/worker/gen"
@@ -159,30 +157,14 @@ func TestWashMatchesGroundTruth(t *testing.T) {
 }
 
 func checkAgainstTruth(t *testing.T, cfg gen.Config) {
-	dir := t.TempDir()
-	asOf := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	cfg.AsOf, cfg.Company = asOf, "Acme AB"
-	if _, err := gen.Generate(context.Background(), cfg, dir); err != nil {
-		t.Fatal(err)
-	}
-	regs, err := infra.NewLocalReader(filepath.Join(dir, "registers"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	setup, err := worker.LoadSetup(context.Background(), regs, worker.RegisterOptions("SE"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, _ := infra.NewLocalReader(dir)
+	f := newChunkFixture(t, cfg) // the generated delivery, its registers and truth
+	dir := f.dir
+	env := f.env
+	env.RunID = "truth"
 	outDir := filepath.Join(dir, "washed")
 	out, _ := infra.NewLocalStore(outDir)
 	res, err := worker.Wash(context.Background(), worker.WashConfig{
-		Env: worker.Env{RunID: "truth", Supplier: "gen", Company: "Acme AB", AsOf: asOf,
-			DefaultCountry: "SE", SourceFile: "delivery.csv"},
-		In: in, InKey: "delivery.csv", Out: out, Setup: setup,
-		Open: func(r io.Reader, name string) (formats.Reader, error) {
-			return formats.Open(r, formats.Options{Name: name})
-		},
+		Env: env, In: f.in, InKey: "delivery.csv", Out: out, Setup: f.setup, Open: openAuto,
 	})
 	if err != nil {
 		t.Fatal(err)
