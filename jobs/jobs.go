@@ -14,9 +14,11 @@ import (
 
 // Task type names.
 const (
-	TypeWashFile  = "wash:file"  // wash one supplier file, or split it into chunks
-	TypeWashChunk = "wash:chunk" // wash one byte range of a large file
-	TypeWashMerge = "wash:merge" // merge the chunk outputs of a run and score it
+	TypeWashFile   = "wash:file"   // wash one supplier file, or split it into chunks
+	TypeWashChunk  = "wash:chunk"  // wash one byte range of a large file
+	TypeWashMerge  = "wash:merge"  // deduplicate the chunks of a run: one plan for the delivery
+	TypeWashApply  = "wash:apply"  // write one chunk's final output from the merge's plan
+	TypeWashCommit = "wash:commit" // check the applied chunks, score the run and commit it
 )
 
 // Queue names. Merges are short and finish runs, so they go first; small
@@ -41,12 +43,16 @@ const BulkBytes = 64 << 20
 // Default timeouts and retry counts per task type. Asynq's own default
 // timeout is 30 minutes; these are explicit so a stuck task is noticed.
 const (
-	WashFileTimeout   = 15 * time.Minute
-	WashChunkTimeout  = 10 * time.Minute
-	WashMergeTimeout  = 10 * time.Minute
-	WashFileMaxRetry  = 5
-	WashChunkMaxRetry = 5
-	WashMergeMaxRetry = 10
+	WashFileTimeout    = 15 * time.Minute
+	WashChunkTimeout   = 10 * time.Minute
+	WashMergeTimeout   = 10 * time.Minute
+	WashFileMaxRetry   = 5
+	WashChunkMaxRetry  = 5
+	WashMergeMaxRetry  = 10
+	WashApplyTimeout   = 10 * time.Minute
+	WashApplyMaxRetry  = 5
+	WashCommitTimeout  = 5 * time.Minute
+	WashCommitMaxRetry = 10
 )
 
 // ErrInvalidPayload is returned by the Parse and New functions for a

@@ -28,6 +28,10 @@ var (
 		Offset: 201326592, Length: 67108864, Output: "s3://listwash-out/runs", Options: opts}
 	washMerge = jobs.WashMerge{RunID: "r20250314-0001", Supplier: "acme", Input: in, Chunks: 12,
 		Output: "s3://listwash-out/runs", Options: opts}
+	washApply = jobs.WashApply{RunID: "r20250314-0001", Supplier: "acme", Input: in, Chunk: 3, Chunks: 12,
+		Output: "s3://listwash-out/runs", Options: opts}
+	washCommit = jobs.WashCommit{RunID: "r20250314-0001", Supplier: "acme", Input: in, Chunks: 12,
+		Output: "s3://listwash-out/runs", Options: opts}
 )
 
 // golden compares data with testdata/jobs/name, compacted: the files are
@@ -73,6 +77,12 @@ func TestGoldenPayloads(t *testing.T) {
 		{"wash merge", "wash_merge.json", jobs.TypeWashMerge,
 			func() (*asynq.Task, error) { return jobs.NewWashMergeTask(washMerge) },
 			func(b []byte) (any, error) { return jobs.ParseWashMerge(b) }, washMerge},
+		{"wash apply", "wash_apply.json", jobs.TypeWashApply,
+			func() (*asynq.Task, error) { return jobs.NewWashApplyTask(washApply) },
+			func(b []byte) (any, error) { return jobs.ParseWashApply(b) }, washApply},
+		{"wash commit", "wash_commit.json", jobs.TypeWashCommit,
+			func() (*asynq.Task, error) { return jobs.NewWashCommitTask(washCommit) },
+			func(b []byte) (any, error) { return jobs.ParseWashCommit(b) }, washCommit},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -143,6 +153,11 @@ func TestChunkAndMergeValidation(t *testing.T) {
 		{"empty range", func() error { p := washChunk; p.Length = 0; return p.Validate() }()},
 		{"merge of no chunks", func() error { p := washMerge; p.Chunks = 0; return p.Validate() }()},
 		{"chunk without run", func() error { p := washChunk; p.RunID = ""; return p.Validate() }()},
+		{"apply index past count", func() error { p := washApply; p.Chunk = 12; return p.Validate() }()},
+		{"apply of negative chunk", func() error { p := washApply; p.Chunk = -1; return p.Validate() }()},
+		{"apply without supplier", func() error { p := washApply; p.Supplier = ""; return p.Validate() }()},
+		{"commit of no chunks", func() error { p := washCommit; p.Chunks = 0; return p.Validate() }()},
+		{"commit with bad mode", func() error { p := washCommit; p.Options.Mode = "scrub"; return p.Validate() }()},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -218,6 +233,10 @@ func TestDefaultOptions(t *testing.T) {
 			jobs.QueueBulk, jobs.WashChunkTimeout, jobs.WashChunkMaxRetry, ""},
 		{"merge", func() (*asynq.Task, error) { return jobs.NewWashMergeTask(washMerge) },
 			jobs.QueueCritical, jobs.WashMergeTimeout, jobs.WashMergeMaxRetry, ""},
+		{"apply", func() (*asynq.Task, error) { return jobs.NewWashApplyTask(washApply) },
+			jobs.QueueBulk, jobs.WashApplyTimeout, jobs.WashApplyMaxRetry, ""},
+		{"commit", func() (*asynq.Task, error) { return jobs.NewWashCommitTask(washCommit) },
+			jobs.QueueCritical, jobs.WashCommitTimeout, jobs.WashCommitMaxRetry, ""},
 		{"override", func() (*asynq.Task, error) {
 			return jobs.NewWashMergeTask(washMerge, asynq.Queue("other"), asynq.MaxRetry(1), asynq.Timeout(time.Minute))
 		}, "other", time.Minute, 1, ""},

@@ -67,6 +67,29 @@ type WashMerge struct {
 	Options  Options `json:"options"`
 }
 
+// WashApply writes the final output of one chunk of a run from the
+// merge's dedup plan.
+type WashApply struct {
+	RunID    string  `json:"run_id"`
+	Supplier string  `json:"supplier"`
+	Input    Ref     `json:"input"`
+	Chunk    int     `json:"chunk"`  // 0-based index
+	Chunks   int     `json:"chunks"` // chunks in the run
+	Output   string  `json:"output"`
+	Options  Options `json:"options"`
+}
+
+// WashCommit checks the applied chunks of a run, writes its scorecard and
+// commits it.
+type WashCommit struct {
+	RunID    string  `json:"run_id"`
+	Supplier string  `json:"supplier"`
+	Input    Ref     `json:"input"`
+	Chunks   int     `json:"chunks"`
+	Output   string  `json:"output"`
+	Options  Options `json:"options"`
+}
+
 func invalid(task, field, why string) error {
 	return fmt.Errorf("%w: %s: %s %s", ErrInvalidPayload, task, field, why)
 }
@@ -164,6 +187,31 @@ func (p WashMerge) Validate() error {
 	}
 	if p.Chunks < 1 {
 		return invalid(TypeWashMerge, "chunks", "is below 1")
+	}
+	return nil
+}
+
+// Validate reports whether p is complete and well-formed.
+func (p WashApply) Validate() error {
+	if err := validateRun(TypeWashApply, p.RunID, p.Supplier, p.Input, p.Output, p.Options); err != nil {
+		return err
+	}
+	switch {
+	case p.Chunks < 1:
+		return invalid(TypeWashApply, "chunks", "is below 1")
+	case p.Chunk < 0 || p.Chunk >= p.Chunks:
+		return invalid(TypeWashApply, "chunk", "is outside 0..chunks-1")
+	}
+	return nil
+}
+
+// Validate reports whether p is complete and well-formed.
+func (p WashCommit) Validate() error {
+	if err := validateRun(TypeWashCommit, p.RunID, p.Supplier, p.Input, p.Output, p.Options); err != nil {
+		return err
+	}
+	if p.Chunks < 1 {
+		return invalid(TypeWashCommit, "chunks", "is below 1")
 	}
 	return nil
 }

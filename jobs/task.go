@@ -48,6 +48,20 @@ func WashMergeOptions(p WashMerge) []asynq.Option {
 		asynq.TaskID(hashID(TypeWashMerge, p.RunID))}
 }
 
+// WashApplyOptions are the default options of a wash:apply task: the
+// bulk queue, like the chunks, and a task ID per run and chunk.
+func WashApplyOptions(p WashApply) []asynq.Option {
+	return []asynq.Option{asynq.Queue(QueueBulk), asynq.Timeout(WashApplyTimeout), asynq.MaxRetry(WashApplyMaxRetry),
+		asynq.TaskID(hashID(TypeWashApply, p.RunID, strconv.Itoa(p.Chunk)))}
+}
+
+// WashCommitOptions are the default options of a wash:commit task: the
+// critical queue and one task ID per run.
+func WashCommitOptions(p WashCommit) []asynq.Option {
+	return []asynq.Option{asynq.Queue(QueueCritical), asynq.Timeout(WashCommitTimeout), asynq.MaxRetry(WashCommitMaxRetry),
+		asynq.TaskID(hashID(TypeWashCommit, p.RunID))}
+}
+
 // NewWashFileTask returns a wash:file task for p with WashFileOptions,
 // then opts. It fails with ErrInvalidPayload if p does not validate.
 func NewWashFileTask(p WashFile, opts ...asynq.Option) (*asynq.Task, error) {
@@ -66,6 +80,18 @@ func NewWashMergeTask(p WashMerge, opts ...asynq.Option) (*asynq.Task, error) {
 	return newTask(TypeWashMerge, p, WashMergeOptions(p), opts)
 }
 
+// NewWashApplyTask returns a wash:apply task for p with WashApplyOptions,
+// then opts.
+func NewWashApplyTask(p WashApply, opts ...asynq.Option) (*asynq.Task, error) {
+	return newTask(TypeWashApply, p, WashApplyOptions(p), opts)
+}
+
+// NewWashCommitTask returns a wash:commit task for p with
+// WashCommitOptions, then opts.
+func NewWashCommitTask(p WashCommit, opts ...asynq.Option) (*asynq.Task, error) {
+	return newTask(TypeWashCommit, p, WashCommitOptions(p), opts)
+}
+
 // ParseWashFile decodes and validates a wash:file payload.
 func ParseWashFile(data []byte) (WashFile, error) { return parse[WashFile](TypeWashFile, data) }
 
@@ -74,3 +100,9 @@ func ParseWashChunk(data []byte) (WashChunk, error) { return parse[WashChunk](Ty
 
 // ParseWashMerge decodes and validates a wash:merge payload.
 func ParseWashMerge(data []byte) (WashMerge, error) { return parse[WashMerge](TypeWashMerge, data) }
+
+// ParseWashApply decodes and validates a wash:apply payload.
+func ParseWashApply(data []byte) (WashApply, error) { return parse[WashApply](TypeWashApply, data) }
+
+// ParseWashCommit decodes and validates a wash:commit payload.
+func ParseWashCommit(data []byte) (WashCommit, error) { return parse[WashCommit](TypeWashCommit, data) }
