@@ -246,7 +246,9 @@ func (ix *Index) Segments() int { return len(ix.segs) }
 // Supplier is the supplier of the run.
 func (ix *Index) Supplier() string { return ix.run.Supplier }
 
-func (ix *Index) segKey() string { return IndexPrefix + "seg/" + ix.run.RunID + ".lwix" }
+func (ix *Index) segKey() string { return segmentKey(ix.run.RunID) }
+
+func segmentKey(runID string) string { return IndexPrefix + "seg/" + runID + ".lwix" }
 
 // Seen is what the index knows about one row.
 type Seen struct {
@@ -372,11 +374,39 @@ func (ix *Index) Commit(ctx context.Context) error {
 	if ix.committed {
 		return ErrIndexClosed
 	}
-	keys := ix.pending
+	if err := CommitKeys(ctx, ix.st, ix.key, ix.run, ix.pending); err != nil {
+		return err
+	}
+	ix.committed = true
+	ix.pending = nil
+	return nil
+}
+
+// PendingKeys returns the keys the run's markers computed so far, sorted
+// and without repeats. A run whose rows are marked by several processes
+// (the chunks of a distributed run) collects them with PendingKeys in each
+// and commits them once with CommitKeys. They are keyed hashes, no
+// cleartext.
+func (ix *Index) PendingKeys() []uint64 {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	keys := slices.Clone(ix.pending)
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
+
+// CommitKeys writes the segment of run with keys (as PendingKeys returns
+// them, from one or more Indexes of that run). A segment that already
+// exists is left as it is.
+func CommitKeys(ctx context.Context, st IndexStore, key IndexKey, run RunInfo, keys []uint64) error {
+	if err := run.validate(); err != nil {
+		return err
+	}
+	keys = slices.Clone(keys)
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
-	hdr, err := json.Marshal(segHeader{KeyID: ix.key.ID, Supplier: ix.run.Supplier,
-		RunID: ix.run.RunID, Date: ix.run.Date, Count: len(keys)})
+	hdr, err := json.Marshal(segHeader{KeyID: key.ID, Supplier: run.Supplier,
+		RunID: run.RunID, Date: run.Date, Count: len(keys)})
 	if err != nil {
 		return err
 	}
@@ -390,11 +420,9 @@ func (ix *Index) Commit(ctx context.Context) error {
 		binary.LittleEndian.PutUint64(kb[:], k)
 		b.Write(kb[:])
 	}
-	err = ix.st.PutIfAbsent(ctx, ix.segKey(), b.Bytes())
+	err = st.PutIfAbsent(ctx, segmentKey(run.RunID), b.Bytes())
 	if err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("commit index segment: %w", err)
 	}
-	ix.committed = true
-	ix.pending = nil
 	return nil
 }

@@ -210,3 +210,52 @@ func TestIndexConcurrentCommits(t *testing.T) {
 		t.Errorf("%d segments, want %d", ix.Segments(), runs+1)
 	}
 }
+
+// A run marked by two processes (two chunks), each with its own Index,
+// commits the union of their PendingKeys once with CommitKeys; a later
+// run sees the rows of both halves.
+func TestIndexCommitKeysOfSplitRun(t *testing.T) {
+	ctx := context.Background()
+	st, err := infra.NewLocalStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := RunInfo{"acme", "run-split", "2025-02-01"}
+	halves := [][]formats.Row{
+		{person("198001011238", "+46701111111", ""), person("", "+46702222222", "")},
+		{person("", "+46703333333", "c.d@example.se"), person("", "+46702222222", "")},
+	}
+	var keys []uint64
+	for _, rows := range halves {
+		ix, err := OpenIndex(ctx, st, testKey, run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := ix.Marker()
+		for i := range rows {
+			m.Mark(&rows[i])
+		}
+		m.Done()
+		keys = append(keys, ix.PendingKeys()...)
+	}
+	if len(keys) != 6 {
+		t.Fatalf("%d keys from both halves, want 6 (one repeated across them)", len(keys))
+	}
+	if err := CommitKeys(ctx, st, testKey, run, keys); err != nil {
+		t.Fatal(err)
+	}
+	if err := CommitKeys(ctx, st, testKey, run, keys[:1]); err != nil {
+		t.Fatalf("second commit of the run: %v, want a no-op", err)
+	}
+	if err := CommitKeys(ctx, st, testKey, RunInfo{"acme", "", "2025-02-01"}, keys); !errors.Is(err, ErrBadRunInfo) {
+		t.Fatalf("commit without run id: %v", err)
+	}
+	got := wash(t, st, testKey, RunInfo{"bolaget", "run-later", "2025-03-01"}, []formats.Row{
+		person("198001011238", "", ""), person("", "", "C.D@example.se"), person("", "+46709999999", ""),
+	})
+	for i, want := range []string{"acme/run-split/2025-02-01", "acme/run-split/2025-02-01", ""} {
+		if got[i].Label != want {
+			t.Errorf("row %d seen as %q, want %q", i, got[i].Label, want)
+		}
+	}
+}
