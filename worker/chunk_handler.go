@@ -183,8 +183,8 @@ func (r *taskRun) env(asOf time.Time) Env {
 		DefaultCountry: r.h.cfg.Country, SourceFile: baseName(r.p.Input.Key)}
 }
 
-// ProcessMerge merges the chunks of a run, commits it and writes its
-// ledger record; then it removes the chunk files.
+// ProcessMerge makes the dedup plan of a chunked run and enqueues one
+// wash:apply per chunk.
 func (h *Handler) ProcessMerge(ctx context.Context, t *asynq.Task) error {
 	p, err := jobs.ParseWashMerge(t.Payload())
 	if err != nil {
@@ -198,16 +198,149 @@ func (h *Handler) ProcessMerge(ctx context.Context, t *asynq.Task) error {
 	}
 	r.result = t.ResultWriter()
 	status, err := r.runMerge(ctx)
-	if h.cfg.Observer != nil && status != "" {
-		h.cfg.Observer.ObserveRun(status, r.rows, time.Since(r.started))
-	}
-	if status == outcomeCommitted || status == outcomeDuplicate {
-		r.removeChunks(context.WithoutCancel(ctx))
-	}
+	r.finishStep(ctx, status)
 	return err
 }
 
 func (r *taskRun) runMerge(ctx context.Context) (string, error) {
+	h := r.h
+	if fin, err := r.final(ctx); err != nil || fin {
+		return outcomeDuplicate, err
+	}
+	plan, err := readChunkJSON[ChunkPlan](ctx, r.out, PlanKey)
+	if err != nil {
+		return outcomeRetry, fmt.Errorf("read plan: %w", err)
+	}
+	setup, _, err := r.setup(ctx)
+	if err != nil {
+		return r.classify(ctx, err)
+	}
+	asOf, _ := time.Parse(jobs.AsOfLayout, r.p.Options.AsOf)
+	counters := &Counters{}
+	stop := r.reportProgress(counters)
+	_, err = MergePlan(ctx, WashConfig{Env: r.env(asOf), InKey: r.p.Input.Key, Out: r.out, Setup: setup,
+		Mode: r.p.Options.Mode, Workers: h.cfg.Workers, CodeVersion: h.cfg.CodeVersion, Attempt: r.attempt,
+		Counters: counters, Logger: r.log}, &plan)
+	stop()
+	r.writeProgress(counters, true)
+	if errors.Is(err, ErrChunksMissing) {
+		return outcomeRetry, err
+	}
+	if err != nil {
+		return r.classify(ctx, err)
+	}
+	for i := range plan.Chunks {
+		t, err := jobs.NewWashApplyTask(jobs.WashApply{RunID: r.p.RunID, Supplier: r.p.Supplier, Input: r.p.Input,
+			Chunk: i, Chunks: len(plan.Chunks), Output: r.p.Output, Options: r.p.Options}, asynq.Retention(24*time.Hour))
+		if err != nil {
+			return outcomeFailed, err
+		}
+		if err := h.enqueue(t); err != nil {
+			return outcomeRetry, err
+		}
+	}
+	r.log.Info("dedup planned, chunks to apply enqueued", "chunks", len(plan.Chunks))
+	return outcomePlanned, nil
+}
+
+// ProcessApply writes one chunk's final output from the run's dedup plan
+// and, if it was the last chunk to be applied, enqueues the wash:commit.
+func (h *Handler) ProcessApply(ctx context.Context, t *asynq.Task) error {
+	p, err := jobs.ParseWashApply(t.Payload())
+	if err != nil {
+		h.log.Error("apply task rejected", "error", err)
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	wf := jobs.WashFile{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input, Output: p.Output, Options: p.Options}
+	r, err := h.chunkRun(ctx, wf, jobs.TypeWashApply)
+	if err != nil {
+		return err
+	}
+	r.result = t.ResultWriter()
+	status, err := r.runApply(ctx, p)
+	r.finishStep(ctx, status)
+	return err
+}
+
+func (r *taskRun) runApply(ctx context.Context, p jobs.WashApply) (string, error) {
+	h := r.h
+	if fin, err := r.final(ctx); err != nil || fin {
+		return outcomeDuplicate, err
+	}
+	plan, err := readChunkJSON[ChunkPlan](ctx, r.out, PlanKey)
+	if err != nil {
+		return outcomeRetry, fmt.Errorf("read plan: %w", err)
+	}
+	if p.Chunks != len(plan.Chunks) {
+		return outcomeFailed, fmt.Errorf("apply of chunk %d of %d does not match the run's plan: %w", p.Chunk, p.Chunks, asynq.SkipRetry)
+	}
+	setup, _, err := r.setup(ctx)
+	if err != nil {
+		return r.classify(ctx, err)
+	}
+	asOf, _ := time.Parse(jobs.AsOfLayout, r.p.Options.AsOf)
+	counters, timer := &Counters{}, &Timer{}
+	stop := r.reportProgress(counters)
+	_, err = ApplyChunk(ctx, WashConfig{Env: r.env(asOf), InKey: r.p.Input.Key, Out: r.out, Setup: setup,
+		Mode: r.p.Options.Mode, Workers: h.cfg.Workers, CodeVersion: h.cfg.CodeVersion, Attempt: r.attempt,
+		Counters: counters, Timer: timer, Logger: r.log}, &plan, p.Chunk)
+	stop()
+	r.rows = counters.Records.Load()
+	r.writeProgress(counters, true)
+	if errors.Is(err, ErrChunksMissing) {
+		return outcomeRetry, err
+	}
+	if err != nil {
+		return r.classify(ctx, err)
+	}
+	if h.cfg.Observer != nil {
+		for _, st := range timer.Times() {
+			h.cfg.Observer.ObserveStage(st.Stage, st.Busy, st.Rows)
+		}
+	}
+	done, complete, err := AppliedDone(ctx, r.out, &plan)
+	if err != nil {
+		return outcomeRetry, err
+	}
+	if !complete {
+		r.log.Info("chunk applied, waiting for others", "chunk", p.Chunk, "applied", len(done), "chunks", len(plan.Chunks))
+		return outcomePlanned, nil
+	}
+	ct, err := jobs.NewWashCommitTask(jobs.WashCommit{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input,
+		Chunks: len(plan.Chunks), Output: p.Output, Options: p.Options}, asynq.Retention(24*time.Hour))
+	if err != nil {
+		return outcomeFailed, err
+	}
+	if err := h.enqueue(ct); err != nil {
+		return outcomeRetry, err
+	}
+	r.log.Info("last chunk applied, commit enqueued", "chunk", p.Chunk)
+	return outcomePlanned, nil
+}
+
+// ProcessCommit commits a chunked run whose chunks are all applied and
+// writes its ledger record; then it removes the run's scratch files.
+func (h *Handler) ProcessCommit(ctx context.Context, t *asynq.Task) error {
+	p, err := jobs.ParseWashCommit(t.Payload())
+	if err != nil {
+		h.log.Error("commit task rejected", "error", err)
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	wf := jobs.WashFile{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input, Output: p.Output, Options: p.Options}
+	r, err := h.chunkRun(ctx, wf, jobs.TypeWashCommit)
+	if err != nil {
+		return err
+	}
+	r.result = t.ResultWriter()
+	status, err := r.runCommit(ctx)
+	if h.cfg.Observer != nil && status != "" && status != outcomePlanned {
+		h.cfg.Observer.ObserveRun(status, r.rows, time.Since(r.started))
+	}
+	r.finishStep(ctx, status)
+	return err
+}
+
+func (r *taskRun) runCommit(ctx context.Context) (string, error) {
 	h := r.h
 	if rec, err := h.ledger.Get(ctx, r.p.RunID); err == nil && rec.Final() {
 		return outcomeDuplicate, nil
@@ -221,45 +354,63 @@ func (r *taskRun) runMerge(ctx context.Context) (string, error) {
 		return r.classify(ctx, err)
 	}
 	asOf, _ := time.Parse(jobs.AsOfLayout, r.p.Options.AsOf)
-	counters, timer := &Counters{}, &Timer{}
-	stop := r.reportProgress(counters)
-	res, err := MergeWash(ctx, WashConfig{Env: r.env(asOf), InKey: r.p.Input.Key, Out: r.out, Setup: setup,
+	res, err := CommitChunks(ctx, WashConfig{Env: r.env(asOf), InKey: r.p.Input.Key, Out: r.out, Setup: setup,
 		Mode: r.p.Options.Mode, Workers: h.cfg.Workers, CodeVersion: h.cfg.CodeVersion, Attempt: r.attempt,
-		Counters: counters, Timer: timer, Logger: r.log}, &plan, formats.MapHeader(plan.Dialect.Header, profile).Unmapped())
-	stop()
-	r.rows = counters.Records.Load()
+		Logger: r.log}, &plan, formats.MapHeader(plan.Dialect.Header, profile).Unmapped())
 	if errors.Is(err, ErrChunksMissing) {
 		return outcomeRetry, err
 	}
 	if err != nil {
 		return r.classify(ctx, err)
 	}
-	if h.cfg.Observer != nil {
-		for _, st := range timer.Times() {
-			h.cfg.Observer.ObserveStage(st.Stage, st.Busy, st.Rows)
-		}
+	r.rows = res.Manifest.Counts.Rows
+	if r.result != nil {
+		data, _ := json.Marshal(Progress{Rows: r.rows, Pass: 2, Done: true})
+		r.result.Write(data)
 	}
-	r.writeProgress(counters, true)
 	if err := h.ledger.Put(ctx, CommittedRecord(r.base(), res.Manifest, &res.Scorecard)); err != nil {
 		return outcomeRetry, fmt.Errorf("committed, but the ledger record failed: %w", err)
 	}
 	return outcomeCommitted, nil
 }
 
-// removeChunks deletes the chunk files of a committed run (best effort:
-// they are not listed in the manifest, so readers never trust them).
-func (r *taskRun) removeChunks(ctx context.Context) {
-	keys, err := r.out.ListKeys(ctx, ChunksDir+"/")
-	if err != nil {
-		r.log.Warn("chunk files not removed", "error", err)
-		return
+// finishStep removes a run's scratch files once the run is final:
+// committed (or found committed) or failed.
+func (r *taskRun) finishStep(ctx context.Context, status string) {
+	if status == outcomeCommitted || status == outcomeDuplicate || status == outcomeFailed {
+		r.removeScratch(context.WithoutCancel(ctx), status == outcomeFailed)
 	}
-	for _, k := range keys {
-		if !strings.HasPrefix(k, ChunksDir+"/") {
-			continue
+}
+
+// removeScratch deletes the chunk files, the dedup plan and the applied
+// chunks' scratch of a final run (best effort: the manifest does not list
+// them, so readers never trust them). For a failed run it also deletes
+// the applied chunks' Parquet parts.
+func (r *taskRun) removeScratch(ctx context.Context, failed bool) {
+	if fin, err := r.final(ctx); err != nil || !fin {
+		return // not final yet (a duplicate task of a run still in progress)
+	}
+	prefixes := []string{ChunksDir + "/", DedupDir + "/", AppliedDir + "/"}
+	if failed {
+		if _, _, err := readCommitted(ctx, r.out); err == nil {
+			failed = false // committed after all: its parts are the output
+		} else {
+			prefixes = append(prefixes, "attempts/")
 		}
-		if err := r.out.Delete(ctx, k); err != nil {
-			r.log.Warn("chunk file not removed", "error", err)
+	}
+	for _, prefix := range prefixes {
+		keys, err := r.out.ListKeys(ctx, prefix)
+		if err != nil {
+			r.log.Warn("scratch files not removed", "error", err)
+			return
+		}
+		for _, k := range keys {
+			if !strings.HasPrefix(k, prefix) {
+				continue
+			}
+			if err := r.out.Delete(ctx, k); err != nil {
+				r.log.Warn("scratch file not removed", "error", err)
+			}
 		}
 	}
 }

@@ -155,6 +155,7 @@ type partSet struct {
 	ctx      context.Context // the run's: writers outlive the pipeline pass's context
 	out      *outputs
 	dir      string
+	stem     string // file names are <stem><n>.parquet, n from 00000
 	rowGroup int64
 	maxRows  int64
 	meta     map[string]string
@@ -167,8 +168,8 @@ type part struct {
 	pw *formats.RowWriter
 }
 
-func newPartSet(ctx context.Context, out *outputs, dir string, workers int, rowGroup, maxRows int64, meta map[string]string) *partSet {
-	return &partSet{ctx: ctx, out: out, dir: dir, rowGroup: rowGroup, maxRows: maxRows, meta: meta, parts: make([]*part, workers)}
+func newPartSet(ctx context.Context, out *outputs, dir, stem string, workers int, rowGroup, maxRows int64, meta map[string]string) *partSet {
+	return &partSet{ctx: ctx, out: out, dir: dir, stem: stem, rowGroup: rowGroup, maxRows: maxRows, meta: meta, parts: make([]*part, workers)}
 }
 
 func (s *partSet) write(worker int, rows []formats.Row) error {
@@ -177,7 +178,7 @@ func (s *partSet) write(worker int, rows []formats.Row) error {
 	}
 	p := s.parts[worker]
 	if p == nil {
-		key := fmt.Sprintf("%s/part-%05d.parquet", s.dir, s.next.Add(1)-1)
+		key := fmt.Sprintf("%s/%s%05d.parquet", s.dir, s.stem, s.next.Add(1)-1)
 		hw, err := s.out.create(s.ctx, key)
 		if err != nil {
 			return err

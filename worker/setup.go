@@ -35,6 +35,9 @@ type perRun struct {
 	spillDir string // WashConfig.SpillDir, for dedup's spill files
 	dedup    *DedupStage
 	index    *dedup.Index
+	// commitIndex, when set, replaces index.Commit after the manifest: the
+	// commit of a chunked run writes the keys its applied chunks found.
+	commitIndex func(context.Context) error
 }
 
 // stages builds the stages that follow parse: the row stages (see
@@ -212,14 +215,18 @@ func (rs *perRun) dedupStats() *DedupStats {
 // it, and a failed write is tried again a few times: a segment lost here
 // is not written by any later attempt (they find the run committed).
 func (rs *perRun) afterCommit(ctx context.Context) error {
-	if rs.index == nil {
+	commit := rs.commitIndex
+	if commit == nil && rs.index != nil {
+		commit = rs.index.Commit
+	}
+	if commit == nil {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), indexCommitTimeout)
 	defer cancel()
 	var err error
 	for wait := indexCommitRetry; ; wait *= 2 {
-		if err = rs.index.Commit(ctx); err == nil {
+		if err = commit(ctx); err == nil {
 			return nil
 		}
 		select {

@@ -59,7 +59,7 @@ func verifyRows(n int) []formats.Row {
 func writeParts(t *testing.T, out *infra.LocalStore, rows []formats.Row, partRows int) []OutputFile {
 	t.Helper()
 	o := newOutputs(out)
-	ps := newPartSet(context.Background(), o, RowsDir, 1, 7, int64(partRows), nil)
+	ps := newPartSet(context.Background(), o, RowsDir, "part-", 1, 7, int64(partRows), nil)
 	for start := 0; start < len(rows); start += 5 {
 		if err := ps.write(0, rows[start:min(start+5, len(rows))]); err != nil {
 			t.Fatal(err)

@@ -237,6 +237,15 @@ func (r *run) commit(ctx context.Context, started time.Time, input InputInfo, un
 	}
 	log.Info("output read back and checked", "seconds", time.Since(started).Seconds())
 
+	return r.publish(ctx, started, input, unmapped, t, r.rs.dedupStats(), nil)
+}
+
+// publish writes the scorecard and commits the manifest of a run whose
+// rows are written and checked: t is their tally, files the data files
+// written by other processes (the applied chunks of a distributed run)
+// besides this run's own.
+func (r *run) publish(ctx context.Context, started time.Time, input InputInfo, unmapped []string, t *tally, ds *DedupStats, files []OutputFile) (*Result, error) {
+	cfg, out, log := r.cfg, r.out, r.log
 	sc := Scorecard{
 		Supplier: cfg.Env.Supplier, RunID: cfg.Env.RunID, Company: cfg.Env.Company,
 		AsOf: cfg.Env.AsOf.Format(time.DateOnly), Mode: cfg.Mode,
@@ -244,7 +253,7 @@ func (r *run) commit(ctx context.Context, started time.Time, input InputInfo, un
 		Started:  started.UTC(),
 		Finished: time.Now().UTC(), Registers: cfg.Setup.registerInfo(),
 		Counts: t.Counts, Rates: t.Counts.Rates(), Reasons: t.reasons,
-		UnmappedColumns: unmapped, Notes: cfg.Setup.notes(), Dedup: r.rs.dedupStats(),
+		UnmappedColumns: unmapped, Notes: cfg.Setup.notes(), Dedup: ds,
 	}
 	scJSON, err := json.MarshalIndent(sc, "", "  ")
 	if err != nil {
@@ -259,7 +268,7 @@ func (r *run) commit(ctx context.Context, started time.Time, input InputInfo, un
 	m := Manifest{
 		RunID: cfg.Env.RunID, Supplier: cfg.Env.Supplier, Status: "committed", Mode: cfg.Mode,
 		Input: sc.Input, CodeVersion: cfg.CodeVersion, Registers: sc.Registers,
-		ValidUntil: t.validUntil, Counts: t.Counts, Files: out.files(), Committed: time.Now().UTC(),
+		ValidUntil: t.validUntil, Counts: t.Counts, Files: append(files, out.files()...), Committed: time.Now().UTC(),
 	}
 	mJSON, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -318,6 +327,12 @@ type run struct {
 	out *outputs
 	log *slog.Logger
 	rs  *perRun
+
+	// For an applied chunk of a distributed run: the stem of its Parquet
+	// part names ("part-" when empty) and the key of its rejects
+	// (<prefix>rejects.csv when empty).
+	partStem   string
+	rejectsKey string
 }
 
 // openStages opens the input once to learn its header, and builds the
@@ -421,15 +436,22 @@ type sinkState struct {
 func (r *run) newSinkState(ctx context.Context) (*sinkState, error) {
 	meta := map[string]string{"listwash.run_id": r.cfg.Env.RunID, "listwash.version": r.cfg.CodeVersion}
 	s := &sinkState{r: r, tallies: make([]*tally, r.cfg.Workers)}
-	s.rows = newPartSet(ctx, r.out, r.out.prefix+RowsDir, r.cfg.Workers, r.cfg.RowGroup, r.cfg.PartRows, meta)
+	stem, rejectsKey := r.partStem, r.rejectsKey
+	if stem == "" {
+		stem = "part-"
+	}
+	if rejectsKey == "" {
+		rejectsKey = r.out.prefix + RejectsKey
+	}
+	s.rows = newPartSet(ctx, r.out, r.out.prefix+RowsDir, stem, r.cfg.Workers, r.cfg.RowGroup, r.cfg.PartRows, meta)
 	if r.cfg.Mode == ModeWash {
-		s.callable = newPartSet(ctx, r.out, r.out.prefix+CallableDir, r.cfg.Workers, r.cfg.RowGroup, r.cfg.PartRows, meta)
-		s.mailable = newPartSet(ctx, r.out, r.out.prefix+MailableDir, r.cfg.Workers, r.cfg.RowGroup, r.cfg.PartRows, meta)
+		s.callable = newPartSet(ctx, r.out, r.out.prefix+CallableDir, stem, r.cfg.Workers, r.cfg.RowGroup, r.cfg.PartRows, meta)
+		s.mailable = newPartSet(ctx, r.out, r.out.prefix+MailableDir, stem, r.cfg.Workers, r.cfg.RowGroup, r.cfg.PartRows, meta)
 	}
 	for i := range s.tallies {
 		s.tallies[i] = newTally()
 	}
-	w, err := r.out.create(ctx, r.out.prefix+RejectsKey)
+	w, err := r.out.create(ctx, rejectsKey)
 	if err != nil {
 		return nil, err
 	}

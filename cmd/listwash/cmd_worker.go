@@ -199,6 +199,8 @@ func startWorker(ctx context.Context, cfg infra.Config, logger *slog.Logger) (*r
 	mux.Handle(jobs.TypeWashFile, h)
 	mux.HandleFunc(jobs.TypeWashChunk, h.ProcessChunk)
 	mux.HandleFunc(jobs.TypeWashMerge, h.ProcessMerge)
+	mux.HandleFunc(jobs.TypeWashApply, h.ProcessApply)
+	mux.HandleFunc(jobs.TypeWashCommit, h.ProcessCommit)
 	if err := w.srv.Start(mux); err != nil {
 		w.close()
 		return nil, fmt.Errorf("start worker: %w", err)

@@ -128,10 +128,21 @@ func TestRuntimeChunkedWashEqualsEmbedded(t *testing.T) {
 			t.Fatalf("line %d differs:\nchunked  %+v\nembedded %+v", line, g, w)
 		}
 	}
-	keys, _ := run.ListKeys(ctx, worker.ChunksDir+"/")
+	keys := scratchKeys(ctx, run)
 	if len(keys) != 0 {
-		t.Fatalf("chunk files left after the commit: %v", keys)
+		t.Fatalf("scratch files left after the commit: %v", keys)
 	}
+}
+
+// scratchKeys lists what a chunked run keeps only until it is final: its
+// chunks, dedup plan and applied chunks' scratch.
+func scratchKeys(ctx context.Context, run worker.Sink) []string {
+	var keys []string
+	for _, dir := range []string{worker.ChunksDir, worker.DedupDir, worker.AppliedDir} {
+		k, _ := run.ListKeys(ctx, dir+"/")
+		keys = append(keys, k...)
+	}
+	return keys
 }
 
 func mustJSON(t *testing.T, src worker.Source, key string, v any) {

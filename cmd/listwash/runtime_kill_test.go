@@ -248,8 +248,8 @@ func TestRuntimeWorkerKilledMidChunk(t *testing.T) {
 	}
 	compareEmbedded(t, run, m, embedded, embeddedOut)
 	t.Logf("compared %v after the event", time.Since(started).Round(time.Millisecond))
-	if keys, _ := run.ListKeys(ctx, worker.ChunksDir+"/"); len(keys) != 0 {
-		t.Fatalf("chunk files left after the commit: %v", keys)
+	if keys := scratchKeys(ctx, run); len(keys) != 0 {
+		t.Fatalf("scratch files left after the commit: %v", keys)
 	}
 }
 

@@ -1,0 +1,189 @@
+package worker_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/listwash/listwash/formats"
+	"github.com/listwash/listwash/infra"
+	"github.com/listwash/listwash/worker"
+	"github.com/listwash/listwash/worker/dedup"
+	"github.com/listwash/listwash/worker/gen"
+)
+
+var testIndexKey = dedup.IndexKey{ID: "test", Secret: []byte("test secret, 16 bytes or more")}
+
+// The three steps that end a chunked run, as separate tasks would run
+// them, with the contact index on: the plan; each chunk applied (one
+// twice at once, one again after it was done, one attempt cancelled);
+// commits refused while a chunk is missing or a marker does not add up;
+// then one commit. The output, the scorecard (seen-before counts
+// included) and the run's index segment equal those of the embedded wash.
+func TestApplyStepsEqualEmbedded(t *testing.T) {
+	cfg := gen.DefaultConfig()
+	cfg.Rows, cfg.Seed, cfg.DefectRate = 20000, 5, 0.05
+	f := newChunkFixture(t, cfg)
+	ctx := context.Background()
+
+	// Two index stores, each holding an earlier delivery of another
+	// supplier (the same file), so that seen-before marks are set.
+	setupWithIndex := func() (*worker.Setup, string) {
+		dir := t.TempDir()
+		st, err := infra.NewLocalStore(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := *f.setup
+		s.Index, s.IndexKey = st, testIndexKey
+		prev := f.env
+		prev.RunID, prev.Supplier, prev.AsOf = "r0", "other", prev.AsOf.AddDate(0, -1, 0)
+		out, _ := infra.NewLocalStore(filepath.Join(t.TempDir(), "prev"))
+		if _, err := worker.Wash(ctx, worker.WashConfig{Env: prev, In: f.in, InKey: "delivery.csv", Out: out,
+			Setup: &s, Open: openAuto}); err != nil {
+			t.Fatal(err)
+		}
+		return &s, dir
+	}
+	setupA, indexA := setupWithIndex()
+	setupB, indexB := setupWithIndex()
+
+	aDir := filepath.Join(t.TempDir(), "embedded")
+	aOut, _ := infra.NewLocalStore(aDir)
+	a, err := worker.Wash(ctx, worker.WashConfig{Env: f.env, In: f.in, InKey: "delivery.csv", Out: aOut,
+		Setup: setupA, Open: openAuto})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Scorecard.Dedup.SeenBeforeOtherSupplier == 0 {
+		t.Fatal("weak test: nothing seen before")
+	}
+
+	bDir := filepath.Join(t.TempDir(), "chunked")
+	out, _ := infra.NewLocalStore(bDir)
+	rc, _ := f.in.Open(ctx, "delivery.csv")
+	plan, err := worker.PlanChunks(ctx, rc, "delivery.csv", openAuto, 400<<10)
+	rc.Close()
+	if err != nil || len(plan.Chunks) < 3 {
+		t.Fatalf("plan: %v, %d chunks", err, len(plan.Chunks))
+	}
+	for i := range plan.Chunks {
+		if err := worker.WashChunk(ctx, worker.ChunkConfig{Env: f.env, In: f.in, InKey: "delivery.csv", Out: out,
+			Plan: plan, Index: i, Setup: setupB, Attempt: "c1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wc := func(attempt string) worker.WashConfig {
+		return worker.WashConfig{Env: f.env, InKey: "delivery.csv", Out: out, Setup: setupB, Attempt: attempt}
+	}
+	unmapped := formats.MapHeader(plan.Dialect.Header, nil).Unmapped()
+	if _, err := worker.ApplyChunk(ctx, wc("early"), plan, 0); !errors.Is(err, worker.ErrChunksMissing) {
+		t.Fatalf("apply before the plan: %v, want ErrChunksMissing", err)
+	}
+	if _, err := worker.MergePlan(ctx, wc("m1"), plan); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := worker.MergePlan(ctx, wc("m2"), plan); err != nil {
+		t.Fatalf("a retried merge: %v", err)
+	}
+
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := worker.ApplyChunk(cancelled, wc("killed"), plan, 0); err == nil {
+		t.Fatal("a cancelled apply succeeded")
+	}
+	var wg sync.WaitGroup
+	racers := make([]*worker.AppliedChunk, 2)
+	for k, attempt := range []string{"race1", "race2"} {
+		wg.Go(func() {
+			m, err := worker.ApplyChunk(ctx, wc(attempt), plan, 1)
+			if err != nil {
+				t.Error(err)
+			}
+			racers[k] = m
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	if racers[0].Attempt != racers[1].Attempt {
+		t.Fatalf("racing attempts report different winners %s and %s", racers[0].Attempt, racers[1].Attempt)
+	}
+	for i := range plan.Chunks {
+		if i == len(plan.Chunks)-1 {
+			if _, err := worker.CommitChunks(ctx, wc("x1"), plan, unmapped); !errors.Is(err, worker.ErrChunksMissing) {
+				t.Fatalf("commit with a chunk not applied: %v, want ErrChunksMissing", err)
+			}
+		}
+		if _, err := worker.ApplyChunk(ctx, wc("p1"), plan, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m, err := worker.ApplyChunk(ctx, wc("late"), plan, 2); err != nil || m.Attempt != "p1" {
+		t.Fatalf("a late duplicate apply: %v, marker of %v", err, m)
+	}
+
+	// A marker that does not add up with its chunk fails the commit. (Its
+	// other counts are trusted: the apply read its parts back against them
+	// before it wrote the marker.)
+	data, err := os.ReadFile(filepath.Join(bDir, worker.AppliedKey(2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m worker.AppliedChunk
+	json.Unmarshal(data, &m)
+	m.Counts.Rows++
+	bad, _ := json.Marshal(m)
+	os.WriteFile(filepath.Join(bDir, worker.AppliedKey(2)), bad, 0o644)
+	if _, err := worker.CommitChunks(ctx, wc("x3"), plan, unmapped); !errors.Is(err, worker.ErrAccounting) {
+		t.Fatalf("commit with a marker one row over: %v, want ErrAccounting", err)
+	}
+	os.WriteFile(filepath.Join(bDir, worker.AppliedKey(2)), data, 0o644)
+
+	b, err := worker.CommitChunks(ctx, wc("k1"), plan, unmapped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := worker.CommitChunks(ctx, wc("k2"), plan, unmapped); !errors.Is(err, worker.ErrCommitted) {
+		t.Fatalf("second commit: %v, want ErrCommitted", err)
+	}
+	compareWashes(t, a, aDir, b, bDir)
+
+	// Every data file of an attempt is in the manifest: losers and the
+	// cancelled attempt left nothing.
+	listed := map[string]bool{}
+	for _, f := range b.Manifest.Files {
+		listed[f.Key] = true
+	}
+	keys, _ := out.ListKeys(ctx, "attempts/")
+	if len(keys) != len(listed) {
+		t.Errorf("%d files under attempts/, %d in the manifest", len(keys), len(listed))
+	}
+	for _, k := range keys {
+		if !listed[k] {
+			t.Errorf("%s is not in the manifest", k)
+		}
+	}
+	if n := len(b.Manifest.Files); n < len(plan.Chunks)+2 {
+		t.Errorf("manifest lists %d files for %d chunks", n, len(plan.Chunks))
+	}
+
+	// The run's index segment is the embedded run's, byte for byte.
+	seg := func(dir string) []byte {
+		data, err := os.ReadFile(filepath.Join(dir, strings.TrimSuffix(dedup.IndexPrefix, "/"), "seg", f.env.RunID+".lwix"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	if sa, sb := seg(indexA), seg(indexB); !bytes.Equal(sa, sb) || len(sa) < 1000 {
+		t.Fatalf("index segments differ: %d bytes embedded, %d chunked", len(sa), len(sb))
+	}
+}
