@@ -109,15 +109,14 @@ type Deduper struct {
 	recs    recs
 	names   arena
 	buf     []byte
+	nbuf    []byte // folded names of the row being filled
 	ordered bool
 	last    uint32
 
-	// Spill mode: the recs and names are on disk (sp); cur is the rec being
-	// observed; during Plan tab holds the recs being compared (loc maps a
+	// Spill mode: the recs and names are on disk (sp); during Plan tab holds the recs being compared (loc maps a
 	// row to its place in tab), and cpnr/cbirth the constraints of every
 	// row while linking.
 	sp     *spill
-	cur    rec
 	n      uint32 // rows observed
 	tab    *table
 	loc    []uint32
@@ -181,24 +180,19 @@ func (d *Deduper) Observe(row *formats.Row) error {
 	if row.SourceLine < 0 || row.SourceLine > math.MaxUint32 {
 		return ErrLineTooLarge
 	}
-	if d.n == math.MaxUint32 {
-		return ErrTooManyRows
-	}
-	line := uint32(row.SourceLine)
-	if d.n > 0 && line <= d.last {
-		d.ordered = false
-	}
-	d.last = line
-	var r *rec
-	if d.sp != nil {
-		r = &d.cur
-	} else {
-		r = d.recs.add()
-	}
-	*r = rec{line: line}
+	var r rec
+	names := d.fill(row, &r)
+	return d.add(&r, names)
+}
 
-	// Names, folded, in the arena; phonetic codes of the first word of each.
-	b := AppendFold(d.buf[:0], row.FirstName)
+// fill computes the matching state of a row (all of it but the names'
+// place in the arena) and returns its folded names, valid until the next
+// fill.
+func (d *Deduper) fill(row *formats.Row, r *rec) []byte {
+	*r = rec{line: uint32(row.SourceLine)}
+
+	// Names, folded; phonetic codes of the first word of each.
+	b := AppendFold(d.nbuf[:0], row.FirstName)
 	if len(b) > maxNameLen {
 		b = b[:maxNameLen]
 	}
@@ -208,23 +202,9 @@ func (d *Deduper) Observe(row *formats.Row) error {
 		b = b[:int(r.flen)+maxNameLen]
 	}
 	r.llen = uint8(len(b) - int(r.flen))
-	if len(b) > 0 && d.sp == nil {
-		off, err := d.names.add(b)
-		if err != nil {
-			return err
-		}
-		r.name = off
-	}
-	d.buf = b
+	d.nbuf = b
 	r.pfirst = d.phonetic(b[:r.flen])
 	r.plast = d.phonetic(b[r.flen:])
-	if d.sp != nil {
-		// The names are written now: d.buf is reused below. The rec
-		// follows; a failed write fails the next Observe or Plan too.
-		if _, err := d.sp.nameW.Write(b); err != nil {
-			return fmt.Errorf("dedup spill: write: %w", err)
-		}
-	}
 
 	if row.PNRValid && row.PNR != "" {
 		r.pnr = d.hash('p', row.PNR)
@@ -253,11 +233,41 @@ func (d *Deduper) Observe(row *formats.Row) error {
 	r.birth = parseDate(row.BirthDate)
 	r.exact = d.exactKey(row, r)
 	r.complete = completeness(row, r)
+	return b
+}
+
+// add records one filled rec and its names.
+func (d *Deduper) add(r *rec, names []byte) error {
+	if d.planned {
+		return ErrPlanned
+	}
+	if d.n == math.MaxUint32 {
+		return ErrTooManyRows
+	}
+	if d.n > 0 && r.line <= d.last {
+		d.ordered = false
+	}
+	d.last = r.line
+	if d.sp != nil {
+		if _, err := d.sp.nameW.Write(names); err != nil {
+			return fmt.Errorf("dedup spill: write: %w", err)
+		}
+		d.stats.Rows++
+		d.n++
+		return d.sp.addRec(r, len(names))
+	}
+	p := d.recs.add()
+	*p = *r
+	p.name = 0
+	if len(names) > 0 {
+		off, err := d.names.add(names)
+		if err != nil {
+			return err
+		}
+		p.name = off
+	}
 	d.stats.Rows++
 	d.n++
-	if d.sp != nil {
-		return d.sp.addRec(r, int(r.flen)+int(r.llen))
-	}
 	if d.cfg.SpillRows > 0 && int64(d.n) > int64(d.cfg.SpillRows) {
 		return d.startSpill()
 	}
