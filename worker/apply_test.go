@@ -187,3 +187,43 @@ func TestApplyStepsEqualEmbedded(t *testing.T) {
 		t.Fatalf("index segments differ: %d bytes embedded, %d chunked", len(sa), len(sb))
 	}
 }
+
+// Chunks written without their dedup state (by an older worker during a
+// rolling upgrade) are merged from their rows: the same output.
+func TestMergeChunksWithoutDedupState(t *testing.T) {
+	cfg := gen.DefaultConfig()
+	cfg.Rows, cfg.Seed = 6000, 8
+	f := newChunkFixture(t, cfg)
+	ctx := context.Background()
+	bDir := filepath.Join(t.TempDir(), "chunked")
+	out, _ := infra.NewLocalStore(bDir)
+	rc, _ := f.in.Open(ctx, "delivery.csv")
+	plan, err := worker.PlanChunks(ctx, rc, "delivery.csv", openAuto, 200<<10)
+	rc.Close()
+	if err != nil || len(plan.Chunks) < 2 {
+		t.Fatalf("plan: %v, %d chunks", err, len(plan.Chunks))
+	}
+	for i := range plan.Chunks {
+		if err := worker.WashChunk(ctx, worker.ChunkConfig{Env: f.env, In: f.in, InKey: "delivery.csv", Out: out,
+			Plan: plan, Index: i, Setup: f.setup, Attempt: "c1"}); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(bDir, worker.ChunkDoneKey(i))
+		data, _ := os.ReadFile(path)
+		var d worker.ChunkDone
+		if err := json.Unmarshal(data, &d); err != nil || d.Recs == "" || d.RecRows == 0 {
+			t.Fatalf("chunk %d marker without dedup state: %s", i, data)
+		}
+		os.Remove(filepath.Join(bDir, d.Recs))
+		d.Recs, d.RecsSize, d.RecRows = "", 0, 0
+		data, _ = json.Marshal(d)
+		os.WriteFile(path, data, 0o644)
+	}
+	b, err := worker.MergeWash(ctx, worker.WashConfig{Env: f.env, InKey: "delivery.csv", Out: out, Setup: f.setup,
+		Attempt: "m1"}, plan, formats.MapHeader(plan.Dialect.Header, nil).Unmapped())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, aDir := f.embedded(t)
+	compareWashes(t, a, aDir, b, bDir)
+}

@@ -11,8 +11,10 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/listwash/listwash/formats"
+	"github.com/listwash/listwash/worker/dedup"
 )
 
 // Chunk outputs, in the run's output folder. They are the merge's input
@@ -21,6 +23,7 @@ const (
 	ChunksDir     = "chunks"
 	chunkDoneExt  = ".done"
 	chunkRowsExt  = ".rows"
+	chunkRecsExt  = ".recs"
 	chunkKeyWidth = 5
 )
 
@@ -37,6 +40,12 @@ type ChunkDone struct {
 	Key   string `json:"key"`  // the rows file (chunkRowsMagic, then frames), file order
 	Size  int64  `json:"size"` // bytes of Key
 	Rows  int64  `json:"rows"`
+	// Recs is the dedup state of the chunk's rows that are not rejected
+	// (dedup.EncodedMagic, then dedup.Encoder output, file order): the
+	// merge observes it instead of decoding the rows. RecRows rows.
+	Recs     string `json:"recs,omitempty"`
+	RecsSize int64  `json:"recs_size,omitempty"`
+	RecRows  int64  `json:"rec_rows,omitempty"`
 }
 
 // chunkRowsMagic starts a chunk's rows file: the washed rows in the
@@ -58,6 +67,10 @@ func ChunkDoneKey(i int) string { return ChunksDir + "/" + chunkName(i) + chunkD
 
 func chunkRowsKey(i int, attempt string) string {
 	return ChunksDir + "/" + chunkName(i) + "/" + attempt + chunkRowsExt
+}
+
+func chunkRecsKey(i int, attempt string) string {
+	return ChunksDir + "/" + chunkName(i) + "/" + attempt + chunkRecsExt
 }
 
 // ChunkConfig describes the wash of one chunk.
@@ -113,48 +126,35 @@ func WashChunk(ctx context.Context, cfg ChunkConfig) (err error) {
 	}
 	defer rd.Close()
 
-	key := chunkRowsKey(c.Index, cfg.Attempt)
-	w, err := cfg.Out.Create(ctx, key)
+	key, recsKey := chunkRowsKey(c.Index, cfg.Attempt), chunkRecsKey(c.Index, cfg.Attempt)
+	rowsW, err := newChunkFile(ctx, cfg.Out, key, chunkRowsMagic)
 	if err != nil {
-		return fmt.Errorf("create %s: %w", key, err)
+		return err
 	}
-	hw := &hashedWriter{w: w, h: nopHash{}}
-	closed := false
-	defer func() {
-		if err == nil {
-			return
-		}
-		if !closed {
-			if a, ok := w.(interface{ Abort() error }); ok {
-				a.Abort()
-			} else {
-				w.Close()
-			}
-		}
-		cfg.Out.Delete(context.WithoutCancel(ctx), key)
-	}()
-	bw := bufio.NewWriterSize(hw, spillBufSize)
-	if _, err := bw.WriteString(chunkRowsMagic); err != nil {
-		return fmt.Errorf("write %s: %w", key, err)
+	defer rowsW.discard(ctx, &err)
+	recsW, err := newChunkFile(ctx, cfg.Out, recsKey, dedup.EncodedMagic)
+	if err != nil {
+		return err
 	}
-	cw := &chunkWriter{w: bw}
+	defer recsW.discard(ctx, &err)
+	cw := &chunkWriter{rowsF: rowsW, recsF: recsW}
 	counters := &Counters{}
 	rowStages, err := cfg.Setup.rowStages(cfg.Env, &perRun{})
 	if err != nil {
 		return err
 	}
-	stages := append(append([]Stage{NewParseStage(cfg.Env, rd.Mapping())}, rowStages...), frameEncoder{}, cw)
+	enc := &frameEncoder{dedup: cfg.Setup.Dedup}
+	stages := append(append([]Stage{NewParseStage(cfg.Env, rd.Mapping())}, rowStages...), enc, cw)
 	p := &pass{reader: rd, stages: stages,
 		sink: func(context.Context, int, *Batch) error { return nil }, workers: cfg.Workers, batchSize: cfg.Batch, counters: counters}
 	if err := p.run(ctx); err != nil {
 		return err
 	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write %s: %w", key, err)
+	if err := rowsW.close(); err != nil {
+		return err
 	}
-	closed = true
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", key, err)
+	if err := recsW.close(); err != nil {
+		return err
 	}
 	if n := counters.Records.Load(); n != c.Records || cw.rows != n {
 		return fmt.Errorf("%w: chunk %d: plan has %d records, read %d, wrote %d", ErrAccounting, c.Index, c.Records, n, cw.rows)
@@ -162,7 +162,8 @@ func WashChunk(ctx context.Context, cfg ChunkConfig) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	done := ChunkDone{Index: c.Index, Key: key, Size: hw.size, Rows: cw.rows}
+	done := ChunkDone{Index: c.Index, Key: key, Size: rowsW.hw.size, Rows: cw.rows,
+		Recs: recsKey, RecsSize: recsW.hw.size, RecRows: cw.recRows}
 	data, err := json.Marshal(done)
 	if err != nil {
 		return err
@@ -171,6 +172,7 @@ func WashChunk(ctx context.Context, cfg ChunkConfig) (err error) {
 		if errors.Is(err, fs.ErrExist) {
 			log.Info("chunk finished by another attempt first", "chunk", c.Index)
 			cfg.Out.Delete(ctx, key)
+			cfg.Out.Delete(ctx, recsKey)
 			return nil
 		}
 		return fmt.Errorf("commit chunk %d: %w", c.Index, err)
@@ -179,33 +181,110 @@ func WashChunk(ctx context.Context, cfg ChunkConfig) (err error) {
 	return nil
 }
 
-// frameEncoder encodes each batch's rows into its frame, on every core,
-// for the ordered chunkWriter.
-type frameEncoder struct{}
+// frameEncoder encodes each batch's rows into its frame, and their dedup
+// state, on every core, for the ordered chunkWriter.
+type frameEncoder struct {
+	dedup dedup.Config
+	pool  sync.Pool // *dedup.Encoder
+}
 
-func (frameEncoder) Name() string { return "chunk.encode" }
+func (*frameEncoder) Name() string { return "chunk.encode" }
 
-func (frameEncoder) Process(_ context.Context, b *Batch) error {
+func (e *frameEncoder) Process(_ context.Context, b *Batch) error {
 	b.enc = encodeFrame(b.enc[:0], b)
+	de, ok := e.pool.Get().(*dedup.Encoder)
+	if !ok {
+		de = dedup.NewEncoder(e.dedup)
+	}
+	defer e.pool.Put(de)
+	b.recs = b.recs[:0]
+	for i := range b.Rows {
+		var err error
+		if b.recs, err = de.Append(b.recs, &b.Rows[i]); err != nil {
+			return fmt.Errorf("dedup state of line %d: %w", b.Rows[i].SourceLine, err)
+		}
+	}
 	return nil
 }
 
 // chunkWriter is the ordered last stage of a chunk: it writes the encoded
-// frames in file order.
+// frames and dedup state in file order.
 type chunkWriter struct {
-	w    *bufio.Writer
-	rows int64
+	rowsF, recsF *chunkFile
+	rows         int64 // rows written
+	recRows      int64 // rows whose dedup state was written (not rejected)
 }
 
 func (c *chunkWriter) Name() string { return "chunk.write" }
 func (c *chunkWriter) Ordered()     {}
 
 func (c *chunkWriter) Process(_ context.Context, b *Batch) error {
-	if _, err := writeFrame(c.w, b.enc); err != nil {
+	if _, err := writeFrame(c.rowsF.bw, b.enc); err != nil {
 		return fmt.Errorf("write chunk rows: %w", err)
 	}
+	if _, err := c.recsF.bw.Write(b.recs); err != nil {
+		return fmt.Errorf("write chunk dedup state: %w", err)
+	}
 	c.rows += int64(len(b.Rows))
+	for i := range b.Rows {
+		if !b.Rows[i].Rejected {
+			c.recRows++
+		}
+	}
 	return nil
+}
+
+// chunkFile is one file a chunk attempt writes: buffered, its bytes
+// counted, removed again unless the attempt succeeds.
+type chunkFile struct {
+	out    Sink
+	key    string
+	w      io.WriteCloser
+	hw     *hashedWriter
+	bw     *bufio.Writer
+	closed bool
+}
+
+func newChunkFile(ctx context.Context, out Sink, key, magic string) (*chunkFile, error) {
+	w, err := out.Create(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", key, err)
+	}
+	f := &chunkFile{out: out, key: key, w: w, hw: &hashedWriter{w: w, h: nopHash{}}}
+	f.bw = bufio.NewWriterSize(f.hw, spillBufSize)
+	if _, err := f.bw.WriteString(magic); err != nil {
+		f.discard(ctx, &err)
+		return nil, fmt.Errorf("write %s: %w", key, err)
+	}
+	return f, nil
+}
+
+// close flushes and closes the file; it exists from then on.
+func (f *chunkFile) close() error {
+	if err := f.bw.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", f.key, err)
+	}
+	f.closed = true
+	if err := f.w.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", f.key, err)
+	}
+	return nil
+}
+
+// discard aborts or deletes the file if *err is set (for a defer).
+func (f *chunkFile) discard(ctx context.Context, err *error) {
+	if *err == nil {
+		return
+	}
+	if !f.closed {
+		f.closed = true
+		if a, ok := f.w.(interface{ Abort() error }); ok {
+			a.Abort()
+		} else {
+			f.w.Close()
+		}
+	}
+	f.out.Delete(context.WithoutCancel(ctx), f.key)
 }
 
 // ChunksDone lists the done markers of a run's chunks, in chunk order;

@@ -137,16 +137,9 @@ func MergePlan(ctx context.Context, cfg WashConfig, plan *ChunkPlan) (*MergePlan
 	if r.rs.dedup == nil {
 		return nil, errors.New("merge: no dedup stage configured")
 	}
-	src := newChunkSource(ctx, cfg.Out, done, plan.Size)
-	defer src.close()
 	cfg.Counters.Pass.Store(1)
-	p := &pass{source: src, stages: []Stage{spillDecode{}, observe{pl}},
-		sink: func(context.Context, int, *Batch) error { return nil }, workers: cfg.Workers, counters: cfg.Counters}
-	if err := p.run(ctx); err != nil {
+	if err := r.observeChunks(ctx, pl, done, plan); err != nil {
 		return nil, err
-	}
-	if n := cfg.Counters.Records.Load(); n != plan.Records {
-		return nil, fmt.Errorf("%w: the plan has %d records, the chunks %d", ErrAccounting, plan.Records, n)
 	}
 	if err := pl.Plan(ctx); err != nil {
 		return nil, fmt.Errorf("stage %s: plan: %w", pl.Name(), err)
@@ -185,6 +178,75 @@ func MergePlan(ctx context.Context, cfg WashConfig, plan *ChunkPlan) (*MergePlan
 	log.Info("dedup planned", "rows", results, "duplicates", info.Dedup.DuplicateRows,
 		"seconds", time.Since(started).Seconds())
 	return &info, nil
+}
+
+// observeChunks feeds every chunk's rows to the planner, in file order:
+// the dedup state the chunks encoded when every chunk has it, else the
+// rows themselves, decoded on every core.
+func (r *run) observeChunks(ctx context.Context, pl Planner, done []ChunkDone, plan *ChunkPlan) error {
+	cfg := r.cfg
+	encoded := true
+	var rows int64
+	for _, d := range done {
+		encoded = encoded && d.Recs != ""
+		rows += d.Rows
+	}
+	if rows != plan.Records {
+		return fmt.Errorf("%w: the plan has %d records, the chunks %d", ErrAccounting, plan.Records, rows)
+	}
+	if !encoded {
+		src := newChunkSource(ctx, cfg.Out, done, plan.Size)
+		defer src.close()
+		p := &pass{source: src, stages: []Stage{spillDecode{}, observe{pl}},
+			sink: func(context.Context, int, *Batch) error { return nil }, workers: cfg.Workers, counters: cfg.Counters}
+		if err := p.run(ctx); err != nil {
+			return err
+		}
+		if n := cfg.Counters.Records.Load(); n != plan.Records {
+			return fmt.Errorf("%w: the plan has %d records, the chunks %d", ErrAccounting, plan.Records, n)
+		}
+		return nil
+	}
+	d := r.rs.dedup.d
+	var read int64
+	for _, c := range done {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, err := observeEncoded(ctx, cfg.Out, c, d)
+		if err != nil {
+			return fmt.Errorf("chunk %d: %w", c.Index, err)
+		}
+		if int64(n) != c.RecRows {
+			return fmt.Errorf("%w: chunk %d: %d rows of dedup state, its marker says %d", ErrAccounting, c.Index, n, c.RecRows)
+		}
+		read += c.Size
+		cfg.Counters.Records.Add(c.Rows)
+		cfg.Counters.BytesRead.Store(plan.Size * read / max(1, totalSize(done)))
+	}
+	return nil
+}
+
+func totalSize(done []ChunkDone) int64 {
+	var n int64
+	for _, d := range done {
+		n += d.Size
+	}
+	return n
+}
+
+func observeEncoded(ctx context.Context, src Source, c ChunkDone, d *dedup.Deduper) (int, error) {
+	rc, err := src.Open(ctx, c.Recs)
+	if err != nil {
+		return 0, err
+	}
+	defer rc.Close()
+	br := bufio.NewReaderSize(rc, spillBufSize)
+	magic := make([]byte, len(dedup.EncodedMagic))
+	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != dedup.EncodedMagic {
+		return 0, fmt.Errorf("not a dedup state file of this version (%s): %w", c.Recs, dedup.ErrCorruptEncoded)
+	}
+	return d.ObserveEncoded(br)
 }
 
 func writeResults(ctx context.Context, out Sink, key string, d *dedup.Deduper, from, to int64) (int, error) {

@@ -279,7 +279,7 @@ func newBatch(size int) *Batch {
 
 func (b *Batch) reset(seq int64) {
 	b.Seq = seq
-	b.frame, b.rowsRaw = nil, nil
+	b.frame = nil
 	b.Records = b.Records[:0]
 	b.Rows = b.Rows[:0]
 	b.cells = b.cells[:0]

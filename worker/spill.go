@@ -53,13 +53,7 @@ func newRowSpill(dir string, workers int) (*rowSpill, error) {
 // file.
 func (s *rowSpill) sink(_ context.Context, w int, b *Batch) error {
 	sf := s.files[w]
-	if b.rowsRaw != nil {
-		sf.buf = binary.AppendUvarint(sf.buf[:0], uint64(b.Seq))
-		sf.buf = binary.AppendUvarint(sf.buf, uint64(len(b.Rows)))
-		sf.buf = append(sf.buf, b.rowsRaw...)
-	} else {
-		sf.buf = encodeFrame(sf.buf[:0], b)
-	}
+	sf.buf = encodeFrame(sf.buf[:0], b)
 	n, err := writeFrame(sf.w, sf.buf)
 	if err != nil {
 		return fmt.Errorf("spill: %w", err)
@@ -223,7 +217,6 @@ func (spillDecode) Process(_ context.Context, b *Batch) error {
 	if n > uint64(len(b.frame)) {
 		return fmt.Errorf("spill: %w", formats.ErrCorruptSpill)
 	}
-	b.rowsRaw = b.frame[d.Pos():]
 	b.frame = nil
 	b.Records = b.Records[:0]
 	b.Rows = b.Rows[:0]

@@ -21,10 +21,7 @@ type Batch struct {
 	cells []string // arena for Records[i].Fields
 	frame []byte   // spilled rows not decoded yet (the writing pass)
 	enc   []byte   // the rows encoded as a frame (chunks), reused
-	// rowsRaw is the encoded rows the batch was decoded from (after the
-	// frame header), set by spillDecode: the merge's reading pass spills
-	// them as they are, since no stage of that pass changes a row.
-	rowsRaw []byte
+	recs  []byte   // the rows' dedup state, encoded (chunks), reused
 }
 
 // Stage marks rows in place. A bad row is data: mark it (reason code) and

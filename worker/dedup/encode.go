@@ -1,8 +1,10 @@
 package dedup
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 
@@ -45,26 +47,34 @@ func (e *Encoder) Append(dst []byte, row *formats.Row) ([]byte, error) {
 	return append(dst, names...), nil
 }
 
-// ObserveEncoded observes the rows Append encoded into data, in order,
-// exactly as Observe would have observed the rows themselves. It returns
-// how many rows data held.
-func (d *Deduper) ObserveEncoded(data []byte) (int, error) {
+// ObserveEncoded observes the rows Append encoded, read from r to its
+// end, in order, exactly as Observe would have observed the rows
+// themselves. It returns how many rows r held.
+func (d *Deduper) ObserveEncoded(r io.Reader) (int, error) {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, 256<<10)
+	}
 	n := 0
-	for len(data) > 0 {
-		if len(data) < recSize {
-			return n, fmt.Errorf("%w: %d bytes after row %d", ErrCorruptEncoded, len(data), n)
+	var names [2 * maxNameLen]byte
+	for {
+		var x rec
+		if _, err := io.ReadFull(br, recBytes(&x)); err != nil {
+			if errors.Is(err, io.EOF) {
+				return n, nil
+			}
+			return n, fmt.Errorf("%w: after row %d: %w", ErrCorruptEncoded, n, err)
 		}
-		var r rec
-		copy(recBytes(&r), data[:recSize])
-		nl := int(r.flen) + int(r.llen)
-		if r.flen > maxNameLen || r.llen > maxNameLen || len(data) < recSize+nl {
+		if x.flen > maxNameLen || x.llen > maxNameLen {
 			return n, fmt.Errorf("%w: row %d", ErrCorruptEncoded, n)
 		}
-		if err := d.add(&r, data[recSize:recSize+nl]); err != nil {
+		nl := int(x.flen) + int(x.llen)
+		if _, err := io.ReadFull(br, names[:nl]); err != nil {
+			return n, fmt.Errorf("%w: row %d: %w", ErrCorruptEncoded, n, err)
+		}
+		if err := d.add(&x, names[:nl]); err != nil {
 			return n, err
 		}
-		data = data[recSize+nl:]
 		n++
 	}
-	return n, nil
 }

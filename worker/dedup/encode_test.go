@@ -1,6 +1,7 @@
 package dedup
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"testing"
@@ -39,7 +40,7 @@ func TestObserveEncodedEqualsObserve(t *testing.T) {
 			got := New(tc.cfg(t))
 			total := 0
 			for _, p := range parts {
-				n, err := got.ObserveEncoded(p)
+				n, err := got.ObserveEncoded(bytes.NewReader(p))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -76,12 +77,12 @@ func TestObserveEncodedCorrupt(t *testing.T) {
 		"truncated rec":   buf[:recSize-1],
 		"truncated names": buf[:len(buf)-1],
 	} {
-		if _, err := New(Config{}).ObserveEncoded(data); !errors.Is(err, ErrCorruptEncoded) {
+		if _, err := New(Config{}).ObserveEncoded(bytes.NewReader(data)); !errors.Is(err, ErrCorruptEncoded) {
 			t.Errorf("%s: err = %v, want ErrCorruptEncoded", name, err)
 		}
 	}
 	d := plan(t, Config{}, rows)
-	if _, err := d.ObserveEncoded(buf); !errors.Is(err, ErrPlanned) {
+	if _, err := d.ObserveEncoded(bytes.NewReader(buf)); !errors.Is(err, ErrPlanned) {
 		t.Errorf("after Plan: err = %v, want ErrPlanned", err)
 	}
 }
