@@ -21,9 +21,9 @@ const (
 	TypeWashCommit = "wash:commit" // check the applied chunks, score the run and commit it
 )
 
-// Queue names. Merges are short and finish runs, so they go first; small
-// files go to default; large files and their chunks go to bulk, so one
-// huge delivery cannot starve the small ones.
+// Queue names. Merges and commits are short and finish runs, so they go
+// first; small files go to default; large files, their chunks and their
+// applies go to bulk, so one huge delivery cannot starve the small ones.
 const (
 	QueueCritical = "critical"
 	QueueDefault  = "default"
