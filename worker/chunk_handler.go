@@ -120,7 +120,8 @@ func (h *Handler) ProcessChunk(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	_, err = r.runChunk(ctx, p)
+	status, err := r.runChunk(ctx, p)
+	r.finishStep(ctx, status)
 	return err
 }
 

@@ -170,3 +170,27 @@ func BenchmarkRadixSort(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkObserve is Observe alone (memory mode) over generated rows, in
+// ns/row: the dedup state computed in the reading pass of every wash.
+func BenchmarkObserve(b *testing.B) {
+	g := newGenerator(42)
+	g.generate(50_000)
+	rows := g.rows
+	for i := range rows {
+		rows[i].SourceLine = int64(i + 2)
+	}
+	d := New(Config{SpillRows: -1})
+	k := 0
+	for b.Loop() {
+		if k == len(rows) {
+			b.StopTimer()
+			d, k = New(Config{SpillRows: -1}), 0
+			b.StartTimer()
+		}
+		if err := d.Observe(&rows[k]); err != nil {
+			b.Fatal(err)
+		}
+		k++
+	}
+}
