@@ -90,6 +90,26 @@ type WashCommit struct {
 	Options  Options `json:"options"`
 }
 
+// File returns the wash:file payload of the run a chunk task belongs to.
+func (p WashChunk) File() WashFile {
+	return WashFile{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input, Output: p.Output, Options: p.Options}
+}
+
+// File returns the wash:file payload of the run.
+func (p WashMerge) File() WashFile {
+	return WashFile{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input, Output: p.Output, Options: p.Options}
+}
+
+// File returns the wash:file payload of the run.
+func (p WashApply) File() WashFile {
+	return WashFile{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input, Output: p.Output, Options: p.Options}
+}
+
+// File returns the wash:file payload of the run.
+func (p WashCommit) File() WashFile {
+	return WashFile{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input, Output: p.Output, Options: p.Options}
+}
+
 func invalid(task, field, why string) error {
 	return fmt.Errorf("%w: %s: %s %s", ErrInvalidPayload, task, field, why)
 }

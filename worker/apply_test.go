@@ -67,18 +67,7 @@ func TestApplyStepsEqualEmbedded(t *testing.T) {
 
 	bDir := filepath.Join(t.TempDir(), "chunked")
 	out, _ := infra.NewLocalStore(bDir)
-	rc, _ := f.in.Open(ctx, "delivery.csv")
-	plan, err := worker.PlanChunks(ctx, rc, "delivery.csv", openAuto, 400<<10)
-	rc.Close()
-	if err != nil || len(plan.Chunks) < 3 {
-		t.Fatalf("plan: %v, %d chunks", err, len(plan.Chunks))
-	}
-	for i := range plan.Chunks {
-		if err := worker.WashChunk(ctx, worker.ChunkConfig{Env: f.env, In: f.in, InKey: "delivery.csv", Out: out,
-			Plan: plan, Index: i, Setup: setupB, Attempt: "c1"}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	plan := f.washChunks(t, out, 400<<10, setupB, 3)
 	wc := func(attempt string) worker.WashConfig {
 		return worker.WashConfig{Env: f.env, InKey: "delivery.csv", Out: out, Setup: setupB, Attempt: attempt}
 	}
@@ -197,17 +186,8 @@ func TestMergeChunksWithoutDedupState(t *testing.T) {
 	ctx := context.Background()
 	bDir := filepath.Join(t.TempDir(), "chunked")
 	out, _ := infra.NewLocalStore(bDir)
-	rc, _ := f.in.Open(ctx, "delivery.csv")
-	plan, err := worker.PlanChunks(ctx, rc, "delivery.csv", openAuto, 200<<10)
-	rc.Close()
-	if err != nil || len(plan.Chunks) < 2 {
-		t.Fatalf("plan: %v, %d chunks", err, len(plan.Chunks))
-	}
+	plan := f.washChunks(t, out, 200<<10, f.setup, 2)
 	for i := range plan.Chunks {
-		if err := worker.WashChunk(ctx, worker.ChunkConfig{Env: f.env, In: f.in, InKey: "delivery.csv", Out: out,
-			Plan: plan, Index: i, Setup: f.setup, Attempt: "c1"}); err != nil {
-			t.Fatal(err)
-		}
 		path := filepath.Join(bDir, worker.ChunkDoneKey(i))
 		data, _ := os.ReadFile(path)
 		var d worker.ChunkDone

@@ -78,7 +78,23 @@ func (h *Handler) enqueue(t *asynq.Task) error {
 	return nil
 }
 
-// chunkRun starts a task run for a chunk or merge task of a run.
+// stepTask parses the payload of a chunk, merge, apply or commit task and
+// starts its task run. A payload that does not parse is never retried.
+func stepTask[P interface{ File() jobs.WashFile }](ctx context.Context, h *Handler, t *asynq.Task, parse func([]byte) (P, error)) (P, *taskRun, error) {
+	p, err := parse(t.Payload())
+	if err != nil {
+		h.log.Error("task rejected", "type", t.Type(), "error", err)
+		return p, nil, fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	r, err := h.chunkRun(ctx, p.File(), t.Type())
+	if err != nil {
+		return p, nil, err
+	}
+	r.result = t.ResultWriter()
+	return p, r, nil
+}
+
+// chunkRun starts a task run for a step task of a chunked run.
 func (h *Handler) chunkRun(ctx context.Context, p jobs.WashFile, kind string) (*taskRun, error) {
 	retry, _ := asynq.GetRetryCount(ctx)
 	r := &taskRun{h: h, p: p, attempt: h.cfg.NewAttempt(retry), started: time.Now().UTC(),
@@ -110,13 +126,7 @@ func (r *taskRun) final(ctx context.Context) (bool, error) {
 // ProcessChunk washes the chunk a wash:chunk task names and, if it was
 // the last chunk to finish, enqueues the run's wash:merge.
 func (h *Handler) ProcessChunk(ctx context.Context, t *asynq.Task) error {
-	p, err := jobs.ParseWashChunk(t.Payload())
-	if err != nil {
-		h.log.Error("chunk task rejected", "error", err)
-		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
-	}
-	wf := jobs.WashFile{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input, Output: p.Output, Options: p.Options}
-	r, err := h.chunkRun(ctx, wf, jobs.TypeWashChunk)
+	p, r, err := stepTask(ctx, h, t, jobs.ParseWashChunk)
 	if err != nil {
 		return err
 	}
@@ -163,20 +173,38 @@ func (r *taskRun) runChunk(ctx context.Context, p jobs.WashChunk) (string, error
 	if err != nil {
 		return outcomeRetry, err
 	}
+	return r.nextWhenAll(outcomeCommitted, "chunk done", p.Chunk, len(done), len(plan.Chunks), complete, func() (*asynq.Task, error) {
+		return jobs.NewWashMergeTask(jobs.WashMerge{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input,
+			Chunks: len(plan.Chunks), Output: p.Output, Options: p.Options}, asynq.Retention(24*time.Hour))
+	})
+}
+
+// nextWhenAll enqueues the run's next step once every chunk has passed
+// this one: the task that finishes the last chunk does it (a second one
+// seeing them all too is refused by the next task's deterministic id).
+// It returns status when this step succeeded.
+func (r *taskRun) nextWhenAll(status, step string, chunk, done, chunks int, complete bool, next func() (*asynq.Task, error)) (string, error) {
 	if !complete {
-		r.log.Info("chunk done, waiting for others", "chunk", p.Chunk, "done", len(done), "chunks", len(plan.Chunks))
-		return outcomeCommitted, nil
+		r.log.Info(step+", waiting for others", "chunk", chunk, "done", done, "chunks", chunks)
+		return status, nil
 	}
-	mt, err := jobs.NewWashMergeTask(jobs.WashMerge{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input,
-		Chunks: len(plan.Chunks), Output: p.Output, Options: p.Options}, asynq.Retention(24*time.Hour))
+	t, err := next()
 	if err != nil {
 		return outcomeFailed, err
 	}
-	if err := h.enqueue(mt); err != nil {
+	if err := r.h.enqueue(t); err != nil {
 		return outcomeRetry, err
 	}
-	r.log.Info("last chunk done, merge enqueued", "chunk", p.Chunk)
-	return outcomeCommitted, nil
+	r.log.Info(step+" for every chunk, "+t.Type()+" enqueued", "chunk", chunk)
+	return status, nil
+}
+
+// stepConfig is the WashConfig of a merge, apply or commit task.
+func (r *taskRun) stepConfig(setup *Setup) WashConfig {
+	asOf, _ := time.Parse(jobs.AsOfLayout, r.p.Options.AsOf)
+	return WashConfig{Env: r.env(asOf), InKey: r.p.Input.Key, Out: r.out, Setup: setup,
+		Mode: r.p.Options.Mode, Workers: r.h.cfg.Workers, CodeVersion: r.h.cfg.CodeVersion, Attempt: r.attempt,
+		Logger: r.log}
 }
 
 func (r *taskRun) env(asOf time.Time) Env {
@@ -187,17 +215,10 @@ func (r *taskRun) env(asOf time.Time) Env {
 // ProcessMerge makes the dedup plan of a chunked run and enqueues one
 // wash:apply per chunk.
 func (h *Handler) ProcessMerge(ctx context.Context, t *asynq.Task) error {
-	p, err := jobs.ParseWashMerge(t.Payload())
-	if err != nil {
-		h.log.Error("merge task rejected", "error", err)
-		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
-	}
-	wf := jobs.WashFile{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input, Output: p.Output, Options: p.Options}
-	r, err := h.chunkRun(ctx, wf, jobs.TypeWashMerge)
+	_, r, err := stepTask(ctx, h, t, jobs.ParseWashMerge)
 	if err != nil {
 		return err
 	}
-	r.result = t.ResultWriter()
 	status, err := r.runMerge(ctx)
 	r.finishStep(ctx, status)
 	return err
@@ -216,14 +237,12 @@ func (r *taskRun) runMerge(ctx context.Context) (string, error) {
 	if err != nil {
 		return r.classify(ctx, err)
 	}
-	asOf, _ := time.Parse(jobs.AsOfLayout, r.p.Options.AsOf)
-	counters := &Counters{}
-	stop := r.reportProgress(counters)
-	_, err = MergePlan(ctx, WashConfig{Env: r.env(asOf), InKey: r.p.Input.Key, Out: r.out, Setup: setup,
-		Mode: r.p.Options.Mode, Workers: h.cfg.Workers, CodeVersion: h.cfg.CodeVersion, Attempt: r.attempt,
-		Counters: counters, Logger: r.log}, &plan)
+	cfg := r.stepConfig(setup)
+	cfg.Counters = &Counters{}
+	stop := r.reportProgress(cfg.Counters)
+	_, err = MergePlan(ctx, cfg, &plan)
 	stop()
-	r.writeProgress(counters, true)
+	r.writeProgress(cfg.Counters, true)
 	if errors.Is(err, ErrChunksMissing) {
 		return outcomeRetry, err
 	}
@@ -247,17 +266,10 @@ func (r *taskRun) runMerge(ctx context.Context) (string, error) {
 // ProcessApply writes one chunk's final output from the run's dedup plan
 // and, if it was the last chunk to be applied, enqueues the wash:commit.
 func (h *Handler) ProcessApply(ctx context.Context, t *asynq.Task) error {
-	p, err := jobs.ParseWashApply(t.Payload())
-	if err != nil {
-		h.log.Error("apply task rejected", "error", err)
-		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
-	}
-	wf := jobs.WashFile{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input, Output: p.Output, Options: p.Options}
-	r, err := h.chunkRun(ctx, wf, jobs.TypeWashApply)
+	p, r, err := stepTask(ctx, h, t, jobs.ParseWashApply)
 	if err != nil {
 		return err
 	}
-	r.result = t.ResultWriter()
 	status, err := r.runApply(ctx, p)
 	r.finishStep(ctx, status)
 	return err
@@ -279,15 +291,13 @@ func (r *taskRun) runApply(ctx context.Context, p jobs.WashApply) (string, error
 	if err != nil {
 		return r.classify(ctx, err)
 	}
-	asOf, _ := time.Parse(jobs.AsOfLayout, r.p.Options.AsOf)
-	counters, timer := &Counters{}, &Timer{}
-	stop := r.reportProgress(counters)
-	_, err = ApplyChunk(ctx, WashConfig{Env: r.env(asOf), InKey: r.p.Input.Key, Out: r.out, Setup: setup,
-		Mode: r.p.Options.Mode, Workers: h.cfg.Workers, CodeVersion: h.cfg.CodeVersion, Attempt: r.attempt,
-		Counters: counters, Timer: timer, Logger: r.log}, &plan, p.Chunk)
+	cfg := r.stepConfig(setup)
+	cfg.Counters, cfg.Timer = &Counters{}, &Timer{}
+	stop := r.reportProgress(cfg.Counters)
+	_, err = ApplyChunk(ctx, cfg, &plan, p.Chunk)
 	stop()
-	r.rows = counters.Records.Load()
-	r.writeProgress(counters, true)
+	r.rows = cfg.Counters.Records.Load()
+	r.writeProgress(cfg.Counters, true)
 	if errors.Is(err, ErrChunksMissing) {
 		return outcomeRetry, err
 	}
@@ -295,7 +305,7 @@ func (r *taskRun) runApply(ctx context.Context, p jobs.WashApply) (string, error
 		return r.classify(ctx, err)
 	}
 	if h.cfg.Observer != nil {
-		for _, st := range timer.Times() {
+		for _, st := range cfg.Timer.Times() {
 			h.cfg.Observer.ObserveStage(st.Stage, st.Busy, st.Rows)
 		}
 	}
@@ -303,36 +313,19 @@ func (r *taskRun) runApply(ctx context.Context, p jobs.WashApply) (string, error
 	if err != nil {
 		return outcomeRetry, err
 	}
-	if !complete {
-		r.log.Info("chunk applied, waiting for others", "chunk", p.Chunk, "applied", len(done), "chunks", len(plan.Chunks))
-		return outcomePlanned, nil
-	}
-	ct, err := jobs.NewWashCommitTask(jobs.WashCommit{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input,
-		Chunks: len(plan.Chunks), Output: p.Output, Options: p.Options}, asynq.Retention(24*time.Hour))
-	if err != nil {
-		return outcomeFailed, err
-	}
-	if err := h.enqueue(ct); err != nil {
-		return outcomeRetry, err
-	}
-	r.log.Info("last chunk applied, commit enqueued", "chunk", p.Chunk)
-	return outcomePlanned, nil
+	return r.nextWhenAll(outcomePlanned, "chunk applied", p.Chunk, len(done), len(plan.Chunks), complete, func() (*asynq.Task, error) {
+		return jobs.NewWashCommitTask(jobs.WashCommit{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input,
+			Chunks: len(plan.Chunks), Output: p.Output, Options: p.Options}, asynq.Retention(24*time.Hour))
+	})
 }
 
 // ProcessCommit commits a chunked run whose chunks are all applied and
 // writes its ledger record; then it removes the run's scratch files.
 func (h *Handler) ProcessCommit(ctx context.Context, t *asynq.Task) error {
-	p, err := jobs.ParseWashCommit(t.Payload())
-	if err != nil {
-		h.log.Error("commit task rejected", "error", err)
-		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
-	}
-	wf := jobs.WashFile{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input, Output: p.Output, Options: p.Options}
-	r, err := h.chunkRun(ctx, wf, jobs.TypeWashCommit)
+	_, r, err := stepTask(ctx, h, t, jobs.ParseWashCommit)
 	if err != nil {
 		return err
 	}
-	r.result = t.ResultWriter()
 	status, err := r.runCommit(ctx)
 	if h.cfg.Observer != nil && status != "" && status != outcomePlanned {
 		h.cfg.Observer.ObserveRun(status, r.rows, time.Since(r.started))
@@ -354,10 +347,7 @@ func (r *taskRun) runCommit(ctx context.Context) (string, error) {
 	if err != nil {
 		return r.classify(ctx, err)
 	}
-	asOf, _ := time.Parse(jobs.AsOfLayout, r.p.Options.AsOf)
-	res, err := CommitChunks(ctx, WashConfig{Env: r.env(asOf), InKey: r.p.Input.Key, Out: r.out, Setup: setup,
-		Mode: r.p.Options.Mode, Workers: h.cfg.Workers, CodeVersion: h.cfg.CodeVersion, Attempt: r.attempt,
-		Logger: r.log}, &plan, formats.MapHeader(plan.Dialect.Header, profile).Unmapped())
+	res, err := CommitChunks(ctx, r.stepConfig(setup), &plan, formats.MapHeader(plan.Dialect.Header, profile).Unmapped())
 	if errors.Is(err, ErrChunksMissing) {
 		return outcomeRetry, err
 	}

@@ -75,21 +75,7 @@ func (f *chunkFixture) chunked(t *testing.T, chunkSize int64) (*worker.Result, s
 	ctx := context.Background()
 	outDir := filepath.Join(t.TempDir(), "chunked")
 	out, _ := infra.NewLocalStore(outDir)
-	rc, err := f.in.Open(ctx, "delivery.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := worker.PlanChunks(ctx, rc, "delivery.csv", openAuto, chunkSize)
-	rc.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := len(plan.Chunks) - 1; i >= 0; i-- {
-		if err := worker.WashChunk(ctx, worker.ChunkConfig{Env: f.env, In: f.in, InKey: "delivery.csv", Out: out,
-			Plan: plan, Index: i, Setup: f.setup, Attempt: "a1"}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	plan := f.washChunks(t, out, chunkSize, f.setup, 1)
 	m := formats.MapHeader(plan.Dialect.Header, nil)
 	res, err := worker.MergeWash(ctx, worker.WashConfig{Env: f.env, InKey: "delivery.csv", Out: out, Setup: f.setup,
 		Attempt: "m1"}, plan, m.Unmapped())
@@ -97,6 +83,29 @@ func (f *chunkFixture) chunked(t *testing.T, chunkSize int64) (*worker.Result, s
 		t.Fatal(err)
 	}
 	return res, outDir, plan
+}
+
+// washChunks plans the delivery into chunks of chunkSize bytes (at least
+// minChunks of them) and washes every chunk into out, last chunk first.
+func (f *chunkFixture) washChunks(t *testing.T, out worker.Sink, chunkSize int64, setup *worker.Setup, minChunks int) *worker.ChunkPlan {
+	t.Helper()
+	ctx := context.Background()
+	rc, err := f.in.Open(ctx, "delivery.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := worker.PlanChunks(ctx, rc, "delivery.csv", openAuto, chunkSize)
+	rc.Close()
+	if err != nil || len(plan.Chunks) < minChunks {
+		t.Fatalf("plan: %v, %d chunks, want at least %d", err, len(plan.Chunks), minChunks)
+	}
+	for i := len(plan.Chunks) - 1; i >= 0; i-- {
+		if err := worker.WashChunk(ctx, worker.ChunkConfig{Env: f.env, In: f.in, InKey: "delivery.csv", Out: out,
+			Plan: plan, Index: i, Setup: setup, Attempt: "a1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return plan
 }
 
 // allRows reads every row of a committed output folder, by source line.
