@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/listwash/listwash/formats"
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/listwash/listwash/infra"
 	"github.com/listwash/listwash/worker"
 	"github.com/listwash/listwash/worker/dedup"
@@ -206,4 +208,58 @@ func TestMergeChunksWithoutDedupState(t *testing.T) {
 	}
 	a, aDir := f.embedded(t)
 	compareWashes(t, a, aDir, b, bDir)
+}
+
+// In wash mode every applied chunk writes its callable and mailable rows
+// too; the committed run lists them, and they hold exactly the rows the
+// scorecard counts.
+func TestChunkedWashModeParts(t *testing.T) {
+	cfg := gen.DefaultConfig()
+	cfg.Rows, cfg.Seed = 5000, 9
+	f := newChunkFixture(t, cfg)
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "chunked")
+	out, _ := infra.NewLocalStore(dir)
+	plan := f.washChunks(t, out, 150<<10, f.setup, 2)
+	res, err := worker.MergeWash(ctx, worker.WashConfig{Env: f.env, InKey: "delivery.csv", Out: out, Setup: f.setup,
+		Mode: worker.ModeWash, Attempt: "m1"}, plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Scorecard.Counts
+	if c.CallableRows == 0 || c.MailableRows == 0 || c.CallableRows == c.Rows {
+		t.Fatalf("weak test data: %+v", c)
+	}
+	for _, tc := range []struct {
+		dir  string
+		want int64
+	}{{worker.CallableDir, c.CallableRows}, {worker.MailableDir, c.MailableRows}, {worker.RowsDir, c.Rows}} {
+		var listed, inFiles int64
+		parts := 0
+		for _, f := range res.Manifest.Files {
+			if strings.Contains(f.Key, "/"+tc.dir+"/") {
+				listed += f.Rows
+				parts++
+				inFiles += parquetFileRows(t, filepath.Join(dir, f.Key))
+			}
+		}
+		if listed != tc.want || inFiles != tc.want || parts < len(plan.Chunks) {
+			t.Errorf("%s: %d rows listed in %d parts, %d in the files; the scorecard counts %d", tc.dir, listed, parts, inFiles, tc.want)
+		}
+	}
+}
+
+func parquetFileRows(t *testing.T, path string) int64 {
+	t.Helper()
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	st, _ := fh.Stat()
+	pf, err := parquet.OpenFile(fh, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pf.NumRows()
 }
