@@ -11,9 +11,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/listwash/listwash/formats"
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/listwash/listwash/formats"
 	"github.com/listwash/listwash/infra"
 	"github.com/listwash/listwash/worker"
 	"github.com/listwash/listwash/worker/dedup"
