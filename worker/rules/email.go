@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"bytes"
 	"strings"
 	"unicode/utf8"
 )
@@ -42,7 +41,10 @@ type Email struct {
 // EmailDomainTypo with a Suggestion; the address itself is kept as sent.
 func CheckEmail(raw string, a *Arena) Email {
 	var e Email
-	s := trimSpace(raw)
+	s := raw
+	if needTrim(s) {
+		s = trimSpace(s)
+	}
 	if len(s) > 7 && equalFoldASCII(s[:7], "mailto:") {
 		s = s[7:]
 	}
@@ -71,16 +73,14 @@ func CheckEmail(raw string, a *Arena) Email {
 	}
 	// s splits at the ASCII '@' into parts that are valid UTF-8 each
 	// exactly when s is: check only the parts with non-ASCII bytes.
-	if highLocal && !utf8.ValidString(s[:at]) || highDomain && !utf8.ValidString(domain) {
+	if highLocal && !validUTF8(s[:at]) || highDomain && !validUTF8(domain) {
 		e.Reason = EmailInvalid
 		return e
 	}
 	e.Valid = true
-	var db [256]byte
-	d := db[:0]
+	d := domain
 	if !upper {
 		e.Address = s
-		d = append(d, domain...)
 	} else {
 		b := a.Reserve(len(s))
 		b = append(b, s[:at+1]...)
@@ -90,27 +90,98 @@ func CheckEmail(raw string, a *Arena) Email {
 				c += 'a' - 'A'
 			}
 			b = append(b, c)
-			d = append(d, c)
 		}
 		e.Address = a.Commit(b)
+		d = e.Address[at+1:]
 	}
-	switch string(d) {
-	case "gmail.com", "hotmail.com", "hotmail.se", "yahoo.com", "yahoo.se", "outlook.com", "outlook.se",
-		"live.se", "icloud.com", "telia.com", "bredband.net", "comhem.se", "wp.pl", "onet.pl", "interia.pl", "o2.pl":
-		return e // the big domains, spelt right
+	var fix string
+	if k := knownDomain(d); k != nil {
+		if k.fix == "" {
+			return e // a big domain, spelt right
+		}
+		fix = k.fix
+	} else if fix, ok = nearBigDomain(d); !ok {
+		return e
 	}
-	fix, ok := domainTypos[string(d)]
-	if !ok {
-		fix, ok = nearBigDomain(d)
-	}
-	if ok {
-		e.Reason = EmailDomainTypo
-		b := a.Reserve(at + 1 + len(fix))
-		b = append(b, s[:at+1]...)
-		b = append(b, fix...)
-		e.Suggestion = a.Commit(b)
-	}
+	e.Reason = EmailDomainTypo
+	b := a.Reserve(at + 1 + len(fix))
+	b = append(b, s[:at+1]...)
+	b = append(b, fix...)
+	e.Suggestion = a.Commit(b)
 	return e
+}
+
+// bigDomains are the big mail domains, spelt right: no suggestion.
+var bigDomains = [...]string{"gmail.com", "hotmail.com", "hotmail.se", "yahoo.com", "yahoo.se", "outlook.com", "outlook.se",
+	"live.se", "icloud.com", "telia.com", "bredband.net", "comhem.se", "wp.pl", "onet.pl", "interia.pl", "o2.pl"}
+
+// domainEntry is a big domain (fix "") or a listed misspelling of one.
+type domainEntry struct {
+	domain, fix string
+}
+
+// domainTable holds bigDomains and domainTypos in open addressing by
+// domainHash: one short probe instead of a switch and a map lookup.
+var domainTable = func() (t [domainTableSize]domainEntry) {
+	add := func(d, fix string) {
+		h := domainHash(d)
+		for t[h].domain != "" {
+			h = (h + 1) & (domainTableSize - 1)
+		}
+		t[h] = domainEntry{d, fix}
+	}
+	for _, d := range bigDomains {
+		add(d, "")
+	}
+	for d, fix := range domainTypos {
+		add(d, fix)
+	}
+	return t
+}()
+
+// domainTableSize is a power of two, several times the entries.
+const domainTableSize = 1024
+
+// domainHash mixes the length and three bytes of a domain.
+func domainHash(d string) uint32 {
+	if d == "" {
+		return 0
+	}
+	h := uint32(len(d))*0x9E3779B1 ^ uint32(d[0])<<16 ^ uint32(d[len(d)/2])<<8 ^ uint32(d[len(d)-1])
+	h *= 0x85EBCA6B
+	return h >> 22 // 10 bits: domainTableSize
+}
+
+// knownDomain returns the entry of a big domain or listed misspelling, or nil.
+func knownDomain(d string) *domainEntry {
+	h := domainHash(d)
+	for {
+		e := &domainTable[h]
+		if e.domain == d {
+			return e
+		}
+		if e.domain == "" {
+			return nil
+		}
+		h = (h + 1) & (domainTableSize - 1)
+	}
+}
+
+// validUTF8 is utf8.ValidString with the two-byte sequences of Latin
+// letters (å, ä, ö, ł...) checked inline; anything else is left to
+// utf8.ValidString.
+func validUTF8(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x80 {
+			continue
+		}
+		if c < 0xC2 || c > 0xDF || i+1 >= len(s) || s[i+1]&0xC0 != 0x80 {
+			return utf8.ValidString(s[i:])
+		}
+		i++
+	}
+	return true
 }
 
 // Byte classes for addresses.
@@ -240,14 +311,14 @@ type bigLabel struct{ label, domain string }
 // provider's, with the same top-level domain ("outllook.com",
 // "comhme.se"). Only a short loop over a few labels, and only for domains
 // that are neither big nor listed.
-func nearBigDomain(d []byte) (string, bool) {
-	dot := bytes.LastIndexByte(d, '.')
+func nearBigDomain(d string) (string, bool) {
+	dot := strings.LastIndexByte(d, '.')
 	if dot <= 0 {
 		return "", false
 	}
 	label, tld := d[:dot], d[dot+1:]
 	var labels []bigLabel
-	switch string(tld) {
+	switch tld {
 	case "com":
 		labels = bigLabelsCOM[:]
 	case "se":
@@ -260,7 +331,7 @@ func nearBigDomain(d []byte) (string, bool) {
 		return "", false
 	}
 	for _, l := range labels {
-		if string(label) != l.label && oneEdit(label, l.label) {
+		if label != l.label && oneEdit(label, l.label) {
 			return l.domain, true
 		}
 	}
@@ -269,7 +340,7 @@ func nearBigDomain(d []byte) (string, bool) {
 
 // oneEdit reports whether a is one insertion, deletion, substitution or
 // adjacent transposition away from b.
-func oneEdit(a []byte, b string) bool {
+func oneEdit[T string | []byte](a T, b string) bool {
 	la, lb := len(a), len(b)
 	if la-lb > 1 || lb-la > 1 {
 		return false

@@ -115,7 +115,7 @@ func TestNearBigDomain(t *testing.T) {
 		{"company.se", ""},
 	}
 	for _, c := range cases {
-		got, ok := nearBigDomain([]byte(c.domain))
+		got, ok := nearBigDomain(c.domain)
 		if got != c.want || ok != (c.want != "") {
 			t.Errorf("%s: got %q %v, want %q", c.domain, got, ok, c.want)
 		}

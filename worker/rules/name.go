@@ -21,7 +21,10 @@ import (
 // dos, das, des, ten, ter, zu stay lower case when another word follows
 // ("VON ESSEN" -> "von Essen").
 func NormaliseName(raw string, a *Arena) string {
-	s := trimSpace(raw)
+	s := raw
+	if needTrim(s) {
+		s = trimSpace(s)
+	}
 	if s == "" {
 		return ""
 	}

@@ -186,7 +186,9 @@ func ParsePhoneList(raw, defaultRegion string, dst []Phone) []Phone {
 	if defaultRegion == "" {
 		defaultRegion = "SE"
 	}
-	raw = trimSpace(raw)
+	if needTrim(raw) {
+		raw = trimSpace(raw)
+	}
 	if raw == "" {
 		return dst
 	}

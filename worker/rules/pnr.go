@@ -88,7 +88,10 @@ func (id *Identity) AppendBirthDate(dst []byte) []byte {
 // else is a PESEL, anything else is read as a personnummer or
 // samordningsnummer.
 func ParseIdentity(raw string, asOf Date) Identity {
-	s := trimSpace(raw)
+	s := raw
+	if needTrim(s) {
+		s = trimSpace(s)
+	}
 	if len(s) == 11 && allDigits(s) {
 		return ParsePESEL(s, asOf)
 	}

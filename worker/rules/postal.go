@@ -223,7 +223,10 @@ func fiveDigits(s string) (uint32, bool) {
 // name.
 func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
 	var p Postal
-	s := trimSpace(raw)
+	s := raw
+	if needTrim(s) {
+		s = trimSpace(s)
+	}
 	if s == "" {
 		p.Reason = PostalMissing
 		return p
@@ -328,7 +331,9 @@ func checkPostalCode(p Postal, s string, v uint32, city, country string, dir *Po
 // checkCity sets Valid and matches the city against a known code's places.
 func checkCity(p Postal, places []place, city string) Postal {
 	p.Valid = true
-	city = trimSpace(city)
+	if needTrim(city) {
+		city = trimSpace(city)
+	}
 	if city == "" {
 		if len(places) == 1 {
 			p.City = places[0].name

@@ -53,6 +53,24 @@ func isSpace(c byte) bool {
 	return c <= ' ' && (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
 }
 
+// needTrim reports whether trimSpace could change s: false for the
+// common value that starts and ends with a byte it never trims. Hot
+// callers write "if needTrim(s) { s = trimSpace(s) }", which inlines.
+func needTrim(s string) bool {
+	return len(s) != 0 && trimEdge[s[0]]&1|trimEdge[s[len(s)-1]]&2 != 0
+}
+
+// trimEdge marks the bytes trimSpace may trim: bit 0 at the start (ASCII
+// controls and space, 0xC2 starting a no-break space), bit 1 at the end
+// (the same, 0xA0 ending one).
+var trimEdge = func() (t [256]uint8) {
+	for c := 0; c <= ' '; c++ {
+		t[c] = 3
+	}
+	t[0xC2], t[0xA0] = 1, 2
+	return t
+}()
+
 // trimSpace trims ASCII white space and no-break spaces (U+00A0).
 func trimSpace(s string) string {
 	for len(s) > 0 {
