@@ -292,8 +292,7 @@ func takePhone(r *formats.Row, list []rules.Phone, codes *[len(rules.PhoneReason
 		}
 		return "", typ, false
 	}
-	b := a.Reserve(24)
-	return a.Commit(p.AppendE164(b)), typ, true
+	return p.ArenaE164(a), typ, true
 }
 
 func addPhone(r *formats.Row, p *rules.Phone, a *rules.Arena) {

@@ -186,6 +186,29 @@ func appendTitleWord(b []byte, w string, more bool) []byte {
 	for i := 0; i < len(w); {
 		var r rune
 		switch c := w[i]; {
+		case c < 0x80 && c != '-' && c != '\'':
+			// ASCII: the case change of unicode.ToUpper/ToLower by hand.
+			i++
+			if segStart {
+				if c >= 'a' && c <= 'z' {
+					c -= 'a' - 'A'
+				}
+				segStart = false
+			} else {
+				if c >= 'A' && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				// Mc + letter: McDonald.
+				if segLen == 1 && c == 'c' && b[len(b)-1] == 'M' && i < len(w) && len(w)-i >= 2 {
+					b = append(b, 'c')
+					segLen++
+					segStart = true
+					continue
+				}
+			}
+			b = append(b, c)
+			segLen++
+			continue
 		case c < 0x80:
 			r = rune(c)
 			i++

@@ -101,6 +101,17 @@ func (p *Phone) E164() string { return string(p.e164[:p.n]) }
 // AppendE164 appends the E.164 form to dst.
 func (p *Phone) AppendE164(dst []byte) []byte { return append(dst, p.e164[:p.n]...) }
 
+// ArenaE164 returns the E.164 form as a string in the arena (one
+// fixed-size move, no memmove call).
+func (p *Phone) ArenaE164(a *Arena) string {
+	if p.n == 0 {
+		return ""
+	}
+	b := a.Reserve(len(p.e164))[:len(p.e164)]
+	*(*[len(p.e164)]byte)(b) = p.e164
+	return a.Commit(b[:p.n])
+}
+
 // HasE164 reports whether the number could be parsed.
 func (p *Phone) HasE164() bool { return p.n > 0 }
 
@@ -109,6 +120,23 @@ func (p *Phone) setE164(cc string, nsn []byte) {
 	n := 1 + copy(p.e164[1:], cc)
 	n += copy(p.e164[n:], nsn)
 	p.n = uint8(n)
+}
+
+// setE164Zero is setE164 for a two-digit country code and a national
+// number of at most 17 digits whose buffer holds zeros after it up to 16
+// bytes from its start (fastPhone's digit array): fixed-size moves, no
+// memmove call, and the bytes of e164 past the number stay zero.
+func (p *Phone) setE164Zero(cc string, nsn []byte) {
+	if len(cc) != 2 || cap(nsn) < 16 || len(nsn) > 17 {
+		p.setE164(cc, nsn)
+		return
+	}
+	p.e164[0], p.e164[1], p.e164[2] = '+', cc[0], cc[1]
+	*(*[16]byte)(p.e164[3:19]) = *(*[16]byte)(nsn[:16])
+	if len(nsn) > 16 {
+		p.e164[19] = nsn[16]
+	}
+	p.n = uint8(3 + len(nsn))
 }
 
 func (p *Phone) setType(t PhoneType) {
@@ -428,6 +456,7 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	if n > maxPhoneDigits {
 		return p, false
 	}
+	d[n] = 0 // the last punctuation stored: d[n:] is all zeros now
 	if n < 3 {
 		return p, false
 	}
@@ -489,7 +518,7 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	}
 	// The library keeps leading zeros of the national number ("Italian
 	// leading zero"), so its E.164 form is cc + national as is.
-	p.setE164(t.ccStr, national)
+	p.setE164Zero(t.ccStr, national)
 	if !potKnown {
 		potState = t.runState(national)
 	}

@@ -66,6 +66,9 @@ type countryTable struct {
 	// typeAt[st*(maxNSN+1)+n] is typeOf(accept[st], n): the type of a
 	// number of length n whose run ends in state st.
 	typeAt []PhoneType
+	// lenResult[n] is testLength(n) for the lengths a digit string of
+	// fastPhone can have.
+	lenResult [maxPhoneDigits + 1]lengthResult
 }
 
 func descsOf(m *phonenumbers.PhoneMetadata) [numDescs]*phonenumbers.PhoneNumberDesc {
@@ -215,6 +218,9 @@ func buildCountryTable(m *phonenumbers.PhoneMetadata) (*countryTable, error) {
 		}
 		frontier = nextFrontier
 	}
+	for n := range t.lenResult {
+		t.lenResult[n] = t.testLengthRules(n)
+	}
 	t.typeAt = make([]PhoneType, len(t.accept)*(maxNSN+1))
 	for st, mask := range t.accept {
 		for n := 0; n <= maxNSN; n++ {
@@ -327,6 +333,15 @@ const (
 )
 
 func (t *countryTable) testLength(n int) lengthResult {
+	if uint(n) < uint(len(t.lenResult)) {
+		return t.lenResult[n]
+	}
+	return t.testLengthRules(n)
+}
+
+// testLengthRules is testLength from the length lists; buildCountryTable
+// tabulates it in lenResult.
+func (t *countryTable) testLengthRules(n int) lengthResult {
 	if t.genLens[0] == -1 {
 		return lenInvalid
 	}

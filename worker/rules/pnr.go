@@ -1,6 +1,9 @@
 package rules
 
-import "time"
+import (
+	"encoding/binary"
+	"time"
+)
 
 // IDKind is the kind of an identity number.
 type IDKind uint8
@@ -205,21 +208,34 @@ digits:
 // which the general loop then reads.
 func pnrCommonDigits(s string, d *[12]byte) (n int, sep byte, ok bool) {
 	switch {
-	case len(s) == 10 || len(s) == 12:
-		n = copy(d[:], s)
+	case len(s) == 10:
+		copy(d[:10], s)
+		n = 10
+		// Bytes 0-7 and 2-9: every byte once at least.
+		ok = digits8(binary.LittleEndian.Uint64(d[0:8])) && digits8(binary.LittleEndian.Uint64(d[2:10]))
+	case len(s) == 12:
+		copy(d[:], s)
+		n = 12
+		ok = digits8(binary.LittleEndian.Uint64(d[0:8])) && digits8(binary.LittleEndian.Uint64(d[4:12]))
 	case len(s) == 11 && (s[6] == '-' || s[6] == '+'):
 		copy(d[:6], s[:6])
 		copy(d[6:10], s[7:])
 		n, sep = 10, s[6]
-	default:
+		ok = digits8(binary.LittleEndian.Uint64(d[0:8])) && digits8(binary.LittleEndian.Uint64(d[2:10]))
+	}
+	if !ok {
 		return 0, 0, false
 	}
-	for _, c := range d[:n] {
-		if c-'0' > 9 {
-			return 0, 0, false
-		}
-	}
 	return n, sep, true
+}
+
+// digits8 reports whether all eight bytes of x are ASCII digits, for all
+// bytes at once: a byte at 0x80 or above sets its top bit in x, one below
+// '0' in x-lo, one above '9' in x+hi. A borrow or carry that crosses into
+// the next byte comes only from a byte that already failed.
+func digits8(x uint64) bool {
+	const lo, hi, top = 0x3030303030303030, 0x4646464646464646, 0x8080808080808080
+	return (x|(x+hi)|(x-lo))&top == 0
 }
 
 // luhn checks the check digit of YYMMDDNNNC.

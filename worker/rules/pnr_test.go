@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/binary"
 	"encoding/csv"
 	"os"
 	"strings"
@@ -222,4 +223,22 @@ func FuzzPESEL(f *testing.F) {
 			t.Fatalf("%q does not re-parse to the same", s)
 		}
 	})
+}
+
+// TestDigits8 tries every byte value at every position, alone and in
+// pairs, among digits.
+func TestDigits8(t *testing.T) {
+	isDigit := func(b int) bool { return b >= '0' && b <= '9' }
+	for pos := 0; pos < 7; pos++ {
+		for b1 := 0; b1 < 256; b1++ {
+			for b2 := 0; b2 < 256; b2++ {
+				x := [8]byte{'3', '0', '9', '5', '3', '0', '9', '5'}
+				x[pos], x[pos+1] = byte(b1), byte(b2)
+				want := isDigit(b1) && isDigit(b2)
+				if got := digits8(binary.LittleEndian.Uint64(x[:])); got != want {
+					t.Fatalf("bytes %#x %#x at %d: digits8 %v, want %v", b1, b2, pos, got, want)
+				}
+			}
+		}
+	}
 }
