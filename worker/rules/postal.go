@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -126,11 +127,38 @@ func LoadPostcodes(r io.Reader) (*PostcodeDir, error) {
 	return d, nil
 }
 
-// index builds the dense arrays for SE and PL when they fit.
+// index builds the dense arrays for SE and PL when they fit. It first
+// packs every code's places into one array, in code order, with each
+// distinct name held once: a lookup then reads a few compact arrays
+// rather than small allocations spread over the heap.
 func (d *PostcodeDir) index() {
+	keys := make([]uint32, 0, len(d.m))
+	total := 0
+	for k, places := range d.m {
+		keys = append(keys, k)
+		total += len(places)
+	}
+	slices.Sort(keys)
+	all := make([]place, 0, total)
+	names := make(map[string]string)
+	intern := func(s string) string {
+		if t, ok := names[s]; ok {
+			return t
+		}
+		names[s] = s
+		return s
+	}
+	for _, k := range keys {
+		start := len(all)
+		for _, p := range d.m[k] {
+			all = append(all, place{name: intern(p.name), folded: intern(p.folded)})
+		}
+		d.m[k] = all[start:len(all):len(all)]
+	}
 	keySE, _ := postKey("SE", 0)
 	keyPL, _ := postKey("PL", 0)
-	for k, places := range d.m {
+	for _, k := range keys {
+		places := d.m[k]
 		var idx *[]uint16
 		v := k & (1<<17 - 1)
 		digits := [5]byte{byte('0' + v/10000), byte('0' + v/1000%10), byte('0' + v/100%10), byte('0' + v/10%10), byte('0' + v%10)}
