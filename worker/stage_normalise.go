@@ -223,18 +223,7 @@ func (s *normaliseStage) normaliseIdentity(r *formats.Row, a *rules.Arena) {
 		r.AddReason(rules.IDReasonCode[id.Reason])
 		return
 	}
-	var tmp [12]byte
-	if num := id.AppendNumber(tmp[:0]); string(num) == r.PNRRaw {
-		r.PNR = r.PNRRaw // sent in normal form
-		b := a.Reserve(10)
-		r.BirthDate = a.Commit(id.AppendBirthDate(b))
-	} else {
-		// Number and birth date side by side: one arena string, two views.
-		b := a.Reserve(len(num) + 10)
-		b = id.AppendBirthDate(append(b, num...))
-		both := a.Commit(b)
-		r.PNR, r.BirthDate = both[:len(num)], both[len(num):]
-	}
+	r.PNR, r.BirthDate = id.ArenaNumberBirth(r.PNRRaw, a)
 	r.PNRValid = true
 	r.IDKind = id.Kind.String()
 	if id.Gender == 'M' {

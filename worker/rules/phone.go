@@ -107,9 +107,7 @@ func (p *Phone) ArenaE164(a *Arena) string {
 	if p.n == 0 {
 		return ""
 	}
-	b := a.Reserve(len(p.e164))[:len(p.e164)]
-	*(*[len(p.e164)]byte)(b) = p.e164
-	return a.Commit(b[:p.n])
+	return a.fixed24(&p.e164, int(p.n))
 }
 
 // HasE164 reports whether the number could be parsed.
@@ -600,7 +598,15 @@ func (t *countryTable) stripNationalPrefixMask(num []byte) (out []byte, state in
 }
 
 func hasPrefixBytes(b []byte, p string) bool {
-	return len(b) >= len(p) && string(b[:len(p)]) == p
+	if len(b) < len(p) {
+		return false
+	}
+	for i := 0; i < len(p); i++ { // prefixes of 1-3 digits: no memequal call
+		if b[i] != p[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // libraryPhone asks the phone library. It is the reference the fast path

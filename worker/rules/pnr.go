@@ -3,6 +3,7 @@ package rules
 import (
 	"encoding/binary"
 	"time"
+	"unsafe"
 )
 
 // IDKind is the kind of an identity number.
@@ -85,6 +86,40 @@ func (id *Identity) AppendBirthDate(dst []byte) []byte {
 	hi, lo := y/100, y%100
 	return append(dst, twoDigits[hi*2], twoDigits[hi*2+1], twoDigits[lo*2], twoDigits[lo*2+1], '-',
 		twoDigits[m*2], twoDigits[m*2+1], '-', twoDigits[d*2], twoDigits[d*2+1])
+}
+
+// ArenaNumberBirth returns the normalised number and the birth date
+// (YYYY-MM-DD) of a valid identity as strings in the arena, both from one
+// fixed-size write: the number views raw instead when raw is the number
+// in normal form already. Both are "" unless Valid.
+func (id *Identity) ArenaNumberBirth(raw string, a *Arena) (num, birth string) {
+	if !id.Valid {
+		return "", ""
+	}
+	n := int(id.n)
+	if cap(a.buf)-len(a.buf) < 32 {
+		a.buf = make([]byte, 0, arenaChunk)
+	}
+	start := len(a.buf)
+	b := (*[32]byte)(a.buf[start : start+32])
+	*(*[12]byte)(b[:12]) = id.num
+	id.putBirthDate((*[10]byte)(b[n : n+10]))
+	if raw == unsafe.String(&b[0], n) {
+		// Sent in normal form: only the birth date goes to the arena.
+		*(*[10]byte)(b[:10]) = *(*[10]byte)(b[n : n+10])
+		a.buf = a.buf[:start+10]
+		return raw, unsafe.String(&b[0], 10)
+	}
+	a.buf = a.buf[:start+n+10]
+	return unsafe.String(&b[0], n), unsafe.String(&b[n], 10)
+}
+
+// putBirthDate writes the birth date as YYYY-MM-DD.
+func (id *Identity) putBirthDate(b *[10]byte) {
+	y, m, d := uint(id.Birth.Year)%10000, uint(id.Birth.Month)%100, uint(id.Birth.Day)%100
+	hi, lo := y/100, y%100
+	b[0], b[1], b[2], b[3], b[4] = twoDigits[hi*2], twoDigits[hi*2+1], twoDigits[lo*2], twoDigits[lo*2+1], '-'
+	b[5], b[6], b[7], b[8], b[9] = twoDigits[m*2], twoDigits[m*2+1], '-', twoDigits[d*2], twoDigits[d*2+1]
 }
 
 // ParseIdentity reads an identity-number cell: eleven digits with nothing

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 var asOf2026 = Date{2026, 11, 22}
@@ -240,5 +241,44 @@ func TestDigits8(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestArenaNumberBirth checks the arena strings against Number and
+// AppendBirthDate, and that a number sent in normal form is viewed, not
+// copied.
+func TestArenaNumberBirth(t *testing.T) {
+	tests := []struct {
+		name, raw string
+		view      bool
+	}{
+		{"normal form", "198211059954", true},
+		{"ten digits", "8211059954", false},
+		{"with hyphen", "821105-9954", false},
+		{"plus", "821105+9954", false},
+		{"samordningsnummer", "198211659951", true},
+		{"pesel", "44051401359", true},
+		{"padded", " 198211059954 ", false},
+		{"invalid", "821105-9955", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var a Arena
+			id := ParseIdentity(tc.raw, asOf2026)
+			if id.Valid != (tc.name != "invalid") {
+				t.Fatalf("valid %v (%d)", id.Valid, id.Reason)
+			}
+			num, birth := id.ArenaNumberBirth(tc.raw, &a)
+			wantBirth := string(id.AppendBirthDate(nil))
+			if num != id.Number() || birth != wantBirth {
+				t.Fatalf("got %q %q, want %q %q", num, birth, id.Number(), wantBirth)
+			}
+			if id.Valid && (num != "" && unsafe.StringData(num) == unsafe.StringData(tc.raw)) != tc.view {
+				t.Errorf("number views the input: %v, want %v", !tc.view, tc.view)
+			}
+			if num2, birth2 := id.ArenaNumberBirth(tc.raw, &a); num2 != num || birth2 != birth {
+				t.Errorf("second call %q %q", num2, birth2)
+			}
+		})
 	}
 }

@@ -35,6 +35,19 @@ func (a *Arena) Reserve(n int) []byte {
 	return a.buf[len(a.buf):len(a.buf)]
 }
 
+// fixed24 copies the first n bytes of src (n <= 24) into the arena with
+// one 24-byte move and returns them as a string.
+func (a *Arena) fixed24(src *[24]byte, n int) string {
+	if cap(a.buf)-len(a.buf) < len(src) {
+		a.buf = make([]byte, 0, arenaChunk)
+	}
+	start := len(a.buf)
+	b := a.buf[start : start+len(src)]
+	*(*[24]byte)(b) = *src
+	a.buf = a.buf[:start+n]
+	return unsafe.String(&b[0], n)
+}
+
 // Commit turns b, built on the slice from Reserve, into a string.
 func (a *Arena) Commit(b []byte) string {
 	if len(b) == 0 {
