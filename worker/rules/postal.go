@@ -251,13 +251,20 @@ func fiveDigits(s string) (uint32, bool) {
 // name.
 func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
 	var p Postal
+	checkPostal(&p, raw, city, country, dir, a)
+	return p
+}
+
+// checkPostal is CheckPostal filling p, which is zero: the helpers work on
+// it in place rather than pass it by value.
+func checkPostal(p *Postal, raw, city, country string, dir *PostcodeDir, a *Arena) {
 	s := raw
 	if needTrim(s) {
 		s = trimSpace(s)
 	}
 	if s == "" {
 		p.Reason = PostalMissing
-		return p
+		return
 	}
 	var canon [6]byte
 	var code uint32
@@ -265,13 +272,14 @@ func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
 	case "SE":
 		if v, ok := seCommonCode(s); ok {
 			// "12345" or "123 45": the common shapes, read in one step.
-			return checkPostalCode(p, s, v, city, country, dir, a)
+			checkPostalCode(p, s, v, city, country, dir, a)
+			return
 		}
 		s = trimCountryPrefix(s, "se", "s")
 		v, ok := fiveDigits(s)
 		if !ok || s[0] == '0' || !sePostalShape(s) {
 			p.Reason = PostalFormat
-			return p
+			return
 		}
 		code = v
 		d := digitsOf(s)
@@ -281,14 +289,14 @@ func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
 		v, ok := fiveDigits(s)
 		if !ok || !plPostalShape(s) {
 			p.Reason = PostalFormat
-			return p
+			return
 		}
 		code = v
 		d := digitsOf(s)
 		canon = [6]byte{d[0], d[1], '-', d[2], d[3], d[4]}
 	default:
 		p.Code = s
-		return p
+		return
 	}
 	if s == string(canon[:]) {
 		p.Code = s
@@ -297,14 +305,14 @@ func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
 	}
 	if dir == nil {
 		p.Valid = true
-		return p
+		return
 	}
 	places, _, ok := dir.lookup(country, code)
 	if !ok {
 		p.Reason = PostalUnknown
-		return p
+		return
 	}
-	return checkCity(p, places, city)
+	checkCity(p, places, city)
 }
 
 // seCommonCode reads a Swedish code written "12345" or "123 45" (first
@@ -328,7 +336,7 @@ func seCommonCode(s string) (uint32, bool) {
 // checkPostalCode finishes CheckPostal for a well-formed Swedish code s
 // with value v: the normal form from the directory when it has the code,
 // else built in the arena.
-func checkPostalCode(p Postal, s string, v uint32, city, country string, dir *PostcodeDir, a *Arena) Postal {
+func checkPostalCode(p *Postal, s string, v uint32, city, country string, dir *PostcodeDir, a *Arena) {
 	if dir != nil {
 		places, canon, ok := dir.lookup(country, v)
 		if ok && canon != "" {
@@ -336,7 +344,8 @@ func checkPostalCode(p Postal, s string, v uint32, city, country string, dir *Po
 			if len(s) == 6 {
 				p.Code = s // already in normal form: view the input
 			}
-			return checkCity(p, places, city)
+			checkCity(p, places, city)
+			return
 		}
 	}
 	if len(s) == 6 {
@@ -346,18 +355,18 @@ func checkPostalCode(p Postal, s string, v uint32, city, country string, dir *Po
 	}
 	if dir == nil {
 		p.Valid = true
-		return p
+		return
 	}
 	places, _, ok := dir.lookup(country, v)
 	if !ok {
 		p.Reason = PostalUnknown
-		return p
+		return
 	}
-	return checkCity(p, places, city)
+	checkCity(p, places, city)
 }
 
 // checkCity sets Valid and matches the city against a known code's places.
-func checkCity(p Postal, places []place, city string) Postal {
+func checkCity(p *Postal, places []place, city string) {
 	p.Valid = true
 	if needTrim(city) {
 		city = trimSpace(city)
@@ -366,32 +375,36 @@ func checkCity(p Postal, places []place, city string) Postal {
 		if len(places) == 1 {
 			p.City = places[0].name
 		}
-		return p
+		return
 	}
 	for _, pl := range places {
 		if pl.name == city { // the common case: spelt as in the directory
 			p.City = pl.name
-			return p
+			return
 		}
 	}
+	checkCityFolded(p, places, city)
+}
+
+// checkCityFolded is checkCity for a city not spelt as in the directory.
+func checkCityFolded(p *Postal, places []place, city string) {
 	var buf [96]byte
 	f := appendCityFold(buf[:0], city)
 	for _, pl := range places {
 		if pl.folded == string(f) {
 			p.City = pl.name
-			return p
+			return
 		}
 	}
 	if alias, ok := cityAliases[string(f)]; ok {
 		for _, pl := range places {
 			if pl.folded == alias {
 				p.City = pl.name
-				return p
+				return
 			}
 		}
 	}
 	p.Reason = PostalCityMismatch
-	return p
 }
 
 // digitsOf returns the five digits of a code fiveDigits accepted.
