@@ -41,11 +41,17 @@ type Email struct {
 // EmailDomainTypo with a Suggestion; the address itself is kept as sent.
 func CheckEmail(raw string, a *Arena) Email {
 	var e Email
+	checkEmail(&e, raw, a)
+	return e
+}
+
+// checkEmail is CheckEmail filling e, which is zero.
+func checkEmail(e *Email, raw string, a *Arena) {
 	s := raw
 	if needTrim(s) {
 		s = trimSpace(s)
 	}
-	if len(s) > 7 && equalFoldASCII(s[:7], "mailto:") {
+	if len(s) > 7 && s[6] == ':' && equalFoldASCII(s[:7], "mailto:") {
 		s = s[7:]
 	}
 	if len(s) >= 2 && s[0] == '<' && s[len(s)-1] == '>' {
@@ -53,29 +59,24 @@ func CheckEmail(raw string, a *Arena) Email {
 	}
 	if s == "" {
 		e.Reason = EmailMissing
-		return e
+		return
 	}
-	at := strings.IndexByte(s, '@')
-	if at <= 0 || at > 64 {
-		e.Reason = EmailInvalid
-		return e
-	}
-	okLocal, highLocal := validLocal(s[:at])
+	at, highLocal, okLocal := scanLocal(s)
 	if !okLocal {
 		e.Reason = EmailInvalid
-		return e
+		return
 	}
 	domain := s[at+1:]
 	ok, upper, highDomain := validDomain(domain)
 	if !ok {
 		e.Reason = EmailInvalid
-		return e
+		return
 	}
 	// s splits at the ASCII '@' into parts that are valid UTF-8 each
 	// exactly when s is: check only the parts with non-ASCII bytes.
 	if highLocal && !validUTF8(s[:at]) || highDomain && !validUTF8(domain) {
 		e.Reason = EmailInvalid
-		return e
+		return
 	}
 	e.Valid = true
 	d := domain
@@ -97,18 +98,17 @@ func CheckEmail(raw string, a *Arena) Email {
 	var fix string
 	if k := knownDomain(d); k != nil {
 		if k.fix == "" {
-			return e // a big domain, spelt right
+			return // a big domain, spelt right
 		}
 		fix = k.fix
 	} else if fix, ok = nearBigDomain(d); !ok {
-		return e
+		return
 	}
 	e.Reason = EmailDomainTypo
 	b := a.Reserve(at + 1 + len(fix))
 	b = append(b, s[:at+1]...)
 	b = append(b, fix...)
 	e.Suggestion = a.Commit(b)
-	return e
 }
 
 // bigDomains are the big mail domains, spelt right: no suggestion.
@@ -214,24 +214,29 @@ var emailClass = func() (t [256]uint8) {
 	return t
 }()
 
-// validLocal checks a local part; high reports a non-ASCII byte.
-func validLocal(l string) (ok, high bool) {
-	if l == "" || len(l) > 64 || l[0] == '.' || l[len(l)-1] == '.' {
-		return false, false
-	}
+// scanLocal finds the '@' of s and checks the local part before it as
+// validLocal does, in one pass: at is the index of the first '@', high
+// reports a non-ASCII byte before it, ok is false when there is no '@' or
+// the local part is not valid.
+func scanLocal(s string) (at int, high, ok bool) {
 	var all uint8
-	for i := 0; i < len(l); i++ {
-		c := l[i]
-		cl := emailClass[c]
+	i := 0
+	for ; i < len(s); i++ {
+		cl := emailClass[s[i]]
 		all |= cl
 		if cl&classLocal != 0 {
 			continue
 		}
-		if c != '.' || l[i-1] == '.' {
-			return false, false
+		if c := s[i]; c == '@' {
+			break
+		} else if c != '.' || i == 0 || s[i-1] == '.' {
+			return 0, false, false
 		}
 	}
-	return true, all&classHigh != 0
+	if i == len(s) || i == 0 || i > 64 || s[i-1] == '.' {
+		return 0, false, false
+	}
+	return i, all&classHigh != 0, true
 }
 
 func isAtext(c byte) bool {
@@ -331,6 +336,9 @@ func nearBigDomain(d string) (string, bool) {
 		return "", false
 	}
 	for _, l := range labels {
+		if len(label) >= 2 && label[0] != l.label[0] && label[1] != l.label[1] && label[0] != l.label[1] && label[1] != l.label[0] {
+			continue // one edit keeps the first or the second letter, or moves one of them by a place
+		}
 		if label != l.label && oneEdit(label, l.label) {
 			return l.domain, true
 		}

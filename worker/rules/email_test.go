@@ -108,9 +108,14 @@ func TestNearBigDomain(t *testing.T) {
 		{"comhme.se", "comhem.se"},      // swap
 		{"gmaik.com", "gmail.com"},      // substitution
 		{"hotmal.se", "hotmail.se"},     // deletion
-		{"gmail.com", ""},               // right already
-		{"hotmail.de", ""},              // another country's real domain: not ours to correct
-		{"gmx.com", ""},                 // a real provider, two edits away
+		{"xmail.com", "gmail.com"},      // edits at the first letter
+		{"agmail.com", "gmail.com"},
+		{"mail.com", "gmail.com"},
+		{"mgail.com", "gmail.com"},
+		{"example.se", ""},
+		{"gmail.com", ""},  // right already
+		{"hotmail.de", ""}, // another country's real domain: not ours to correct
+		{"gmx.com", ""},    // a real provider, two edits away
 		{"tele2.se", ""},
 		{"company.se", ""},
 	}
