@@ -423,19 +423,21 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	if def == nil || len(s) > 64 {
 		return p, false
 	}
-	// One branch-free step per byte for digits and punctuation: the byte
-	// is stored at d[n] whatever it is and n advances only on a digit, so
+	// One step per byte for digits and punctuation: the byte is stored
+	// at d[n] whatever it is and n advances only on a digit (class 1), so
 	// a later digit overwrites punctuation. d has room for 32 so the store
 	// needs no bounds check; more than 24 digits is refused after the loop.
 	var d [32]byte
 	n := 0
 	plus := false
+	class := &fastPhoneClass
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		k := fastPhoneClass[c]
+		k := class[c]
 		d[n&31] = c
-		n += int(k & fpDigit)
-		if k > fpDigit {
+		if k <= fpDigit {
+			n += int(k)
+		} else {
 			switch k {
 			case fpPlus:
 				if n > 0 || plus {

@@ -231,9 +231,13 @@ digits:
 	if (short[8]-'0')%2 == 1 {
 		id.Gender = 'M'
 	}
-	id.num[0] = byte('0' + year/1000%10)
-	id.num[1] = byte('0' + year/100%10)
-	copy(id.num[2:], short)
+	if n == 12 {
+		id.num[0], id.num[1] = d[0], d[1] // the century as written
+	} else {
+		c := year / 100 % 100
+		id.num[0], id.num[1] = twoDigits[c*2], twoDigits[c*2+1]
+	}
+	*(*[10]byte)(id.num[2:]) = *(*[10]byte)(short)
 	id.n = 12
 	return id
 }
@@ -279,8 +283,17 @@ func luhn(b []byte) bool {
 	sum := luhnDouble[(b[0]-'0')&15] + int(b[1]-'0') + luhnDouble[(b[2]-'0')&15] + int(b[3]-'0') +
 		luhnDouble[(b[4]-'0')&15] + int(b[5]-'0') + luhnDouble[(b[6]-'0')&15] + int(b[7]-'0') +
 		luhnDouble[(b[8]-'0')&15]
-	return (10-sum%10)%10 == int(b[9]-'0')
+	return int(luhnCheck[sum%len(luhnCheck)]) == int(b[9]-'0')
 }
+
+// luhnCheck[sum] is (10-sum%10)%10, the check digit for a Luhn sum (at
+// most 9*9 = 81 for nine digits).
+var luhnCheck = func() (t [82]uint8) {
+	for sum := range t {
+		t[sum] = uint8((10 - sum%10) % 10)
+	}
+	return t
+}()
 
 // twoDigits holds "00" to "99".
 const twoDigits = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
