@@ -67,8 +67,10 @@ func (s *normaliseStage) Process(ctx context.Context, b *Batch) error {
 }
 
 // normaliseBlock is the number of rows Process takes group by group; the
-// context is checked before each block.
-const normaliseBlock = 1024
+// context is checked before each block. 256 rows (about 230 KB of Row
+// structs) stay in a core's L2 cache across the seven group passes; 1024
+// did not (cachegrind with a 512 KB last level: 25 -> 18 misses per row).
+const normaliseBlock = 256
 
 func (s *normaliseStage) normaliseBlock(rows []formats.Row, a *rules.Arena) {
 	var countries [normaliseBlock]string // "" when not recognised
