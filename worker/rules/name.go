@@ -339,9 +339,9 @@ func NormaliseNames(first, last string, a *Arena) (f, l, key string) {
 }
 
 // normaliseNameKey is NormaliseName(raw) with its result folded by
-// foldLatin1 into buf from n. For a name of ASCII and U+00C0-U+00FF that
-// is kept as sent (mixed case, single spaces: the common case) one scan
-// does both; otherwise the result is built, then folded.
+// foldLatin1 into buf from n. For a name of ASCII and U+00C0-U+00FF (the
+// common case) one scan checks the case and folds; other names are
+// normalised, then folded.
 func normaliseNameKey(raw string, a *Arena, buf *[nameKeyBuf]byte, n int) (out string, _ int, ok bool) {
 	const mask = nameKeyBuf - 1
 	s := raw
@@ -403,12 +403,15 @@ func normaliseNameKey(raw string, a *Arena, buf *[nameKeyBuf]byte, n int) (out s
 	}
 	needCollapse = needCollapse || all&ncCollapse != 0
 	mixed := all&ncUpper != 0 && all&ncLower != 0
+	// Title case and collapsed spaces fold as the input does: case does not
+	// survive folding (for U+00C0-U+00FE the cases differ by 0x20 in the
+	// second byte and fold alike; ÿ becomes Ÿ, which folds to "y" too), and
+	// every run of white space folds to one separator. So the key folded
+	// above holds for the built name as well.
 	if mixed && !needCollapse {
-		return s, n, n < nameKeyBuf // kept as sent: the key is folded already
+		return s, n, n < nameKeyBuf // kept as sent
 	}
-	out = buildName(s, mixed, needCollapse, false, a)
-	n, ok = foldLatin1(buf, start, out)
-	return out, n, ok
+	return buildName(s, mixed, needCollapse, false, a), n, n < nameKeyBuf
 }
 
 // nameKeyBuf is the size of NormaliseNames' key buffer, a power of two.
