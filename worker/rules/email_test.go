@@ -145,3 +145,24 @@ func TestBigLabelsByTLD(t *testing.T) {
 		}
 	}
 }
+
+// TestDomainTableValid: every domain of the table passes validDomain as
+// lower-case ASCII, which lets CheckEmail skip the check for them.
+func TestDomainTableValid(t *testing.T) {
+	n := 0
+	for _, e := range domainTable {
+		if e.domain == "" {
+			continue
+		}
+		n++
+		if ok, upper, high := validDomain(e.domain); !ok || upper || high {
+			t.Errorf("%q: valid %v upper %v high %v", e.domain, ok, upper, high)
+		}
+		if knownDomain(e.domain) != &domainTable[slices.Index(domainTable[:], e)] {
+			t.Errorf("%q: not found", e.domain)
+		}
+	}
+	if want := len(bigDomains) + len(domainTypos); n != want {
+		t.Errorf("table holds %d domains, want %d", n, want)
+	}
+}
