@@ -163,11 +163,11 @@ func knownDomain(d string) *domainEntry {
 	h := domainHash(d)
 	for {
 		e := &domainTable[h]
+		if e.domain == "" {
+			return nil // an empty slot: not in the table (nor is "")
+		}
 		if e.domain == d {
 			return e
-		}
-		if e.domain == "" {
-			return nil
 		}
 		h = (h + 1) & (domainTableSize - 1)
 	}
