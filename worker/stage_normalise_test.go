@@ -314,15 +314,17 @@ func genRows(n int, seed uint64) []formats.Row {
 //   - 1488 -> 949 ns/row (684k -> 1.06M rows/cpu-s, load ~3) when Process
 //     went field group by field group.
 //   - 2026-11-23, per-field work (see the git log of worker/rules): 5036 ->
-//     3931 instructions per row, one Process call of 1024 rows under
-//     callgrind (GOGC=off, --dump-before/--dump-after Process, median of
-//     five calls); per group names 1000 -> 822, phones 1323 -> 1074,
-//     e-mail 807 -> 619, identity 768 -> 552, street 520 -> 337, postal
-//     460 -> 345. Timed back to back under load average 6-9, old and new
-//     binaries interleaved: 984k -> 1.27M rows/cpu-s (1016 -> 788 ns per
-//     CPU-row, -29%), wall 1589-1797 -> 1016-1770 ns/row. The target is
-//     not reached on this loaded machine; with the 949 ns/row above as the
-//     quiet baseline the same ratio gives about 735 ns/row.
+//     3704 instructions per row (-26%), one Process call of 1024 rows
+//     under callgrind (GOGC=off, --dump-before/--dump-after Process,
+//     median of five calls); per group names 1000 -> 774, phones 1323 ->
+//     1058, e-mail 807 -> 456, identity 768 -> 553, street 520 -> 337,
+//     postal 460 -> 345. Timed under load average 6-7, old and new
+//     binaries interleaved, three runs each: 0.92M -> 1.22M rows/cpu-s
+//     (median; 1086 -> 818 ns per CPU-row), wall medians 1704 -> 1238
+//     ns/row; -count 3 runs back to back gave 1751 -> 1451 ns/row and
+//     0.84M -> 1.11M rows/cpu-s. The target is not shown reached on this
+//     loaded machine; scaling the quiet 949 ns/row above by the CPU-time
+//     ratio gives about 715 ns/row.
 //
 // Refilling the batch between iterations is not timed.
 func BenchmarkNormaliseStage(b *testing.B) {
