@@ -67,8 +67,10 @@ func (s *normaliseStage) Process(ctx context.Context, b *Batch) error {
 }
 
 // normaliseBlock is the number of rows Process takes group by group; the
-// context is checked before each block.
-const normaliseBlock = 1024
+// context is checked before each block. 256 rows (about 230 KB of Row
+// structs) stay in a core's L2 cache across the seven group passes; 1024
+// did not (cachegrind with a 512 KB last level: 25 -> 18 misses per row).
+const normaliseBlock = 256
 
 func (s *normaliseStage) normaliseBlock(rows []formats.Row, a *rules.Arena) {
 	var countries [normaliseBlock]string // "" when not recognised
@@ -223,18 +225,7 @@ func (s *normaliseStage) normaliseIdentity(r *formats.Row, a *rules.Arena) {
 		r.AddReason(rules.IDReasonCode[id.Reason])
 		return
 	}
-	var tmp [12]byte
-	if num := id.AppendNumber(tmp[:0]); string(num) == r.PNRRaw {
-		r.PNR = r.PNRRaw // sent in normal form
-		b := a.Reserve(10)
-		r.BirthDate = a.Commit(id.AppendBirthDate(b))
-	} else {
-		// Number and birth date side by side: one arena string, two views.
-		b := a.Reserve(len(num) + 10)
-		b = id.AppendBirthDate(append(b, num...))
-		both := a.Commit(b)
-		r.PNR, r.BirthDate = both[:len(num)], both[len(num):]
-	}
+	r.PNR, r.BirthDate = id.ArenaNumberBirth(r.PNRRaw, a)
 	r.PNRValid = true
 	r.IDKind = id.Kind.String()
 	if id.Gender == 'M' {
@@ -292,8 +283,7 @@ func takePhone(r *formats.Row, list []rules.Phone, codes *[len(rules.PhoneReason
 		}
 		return "", typ, false
 	}
-	b := a.Reserve(24)
-	return a.Commit(p.AppendE164(b)), typ, true
+	return p.ArenaE164(a), typ, true
 }
 
 func addPhone(r *formats.Row, p *rules.Phone, a *rules.Arena) {

@@ -308,17 +308,24 @@ func genRows(n int, seed uint64) []formats.Row {
 
 // BenchmarkNormaliseStage measures rows per second on realistic rows; run
 // with -cpu 1 for the per-core figure. The target is 1.5 million rows/s
-// (667 ns/row); not reached yet. Measured 2026-11-23 on the shared 2-core
-// AMD EPYC (load average ~3, so wall figures are noisy; -count 3, median):
-// 1488 ns/row (684k rows/cpu-s) before and 949 ns/row (1.06M rows/cpu-s)
-// after Process went field group by field group, back to back. Row by
-// row, the stage cost ~1.3x the sum of BenchmarkNormaliseFields while its
-// instruction count matched that sum. Under callgrind (GOGC=off, Ir inside
-// Process over 20 batches; the phone tables built before timing) the stage
-// went from 5105 to 4995 instructions per row; per group (Ir/row,
-// BenchmarkNormaliseFields, 30x minus 10x) names 1053 -> 991, phones
-// 1472 -> 1379, street ~545, postal ~508, email ~820, identity ~800
-// unchanged.
+// (667 ns/row). History, on the shared 2-core AMD EPYC (-count 3, median;
+// wall figures are noisy there, so decisions were taken on instruction
+// counts):
+//   - 1488 -> 949 ns/row (684k -> 1.06M rows/cpu-s, load ~3) when Process
+//     went field group by field group.
+//   - 2026-11-23, per-field work (see the git log of worker/rules): 5036 ->
+//     3704 instructions per row (-26%), one Process call of 1024 rows
+//     under callgrind (GOGC=off, --dump-before/--dump-after Process,
+//     median of five calls); per group names 1000 -> 774, phones 1323 ->
+//     1058, e-mail 807 -> 456, identity 768 -> 553, street 520 -> 337,
+//     postal 460 -> 345. Timed under load average 6-7, old and new
+//     binaries interleaved, three runs each: 0.92M -> 1.22M rows/cpu-s
+//     (median; 1086 -> 818 ns per CPU-row), wall medians 1704 -> 1238
+//     ns/row; -count 3 runs back to back gave 1751 -> 1451 ns/row and
+//     0.84M -> 1.11M rows/cpu-s. The target is not shown reached on this
+//     loaded machine; scaling the quiet 949 ns/row above by the CPU-time
+//     ratio gives about 715 ns/row.
+//
 // Refilling the batch between iterations is not timed.
 func BenchmarkNormaliseStage(b *testing.B) {
 	st := NewNormaliseStage(Env{AsOf: testAsOf, DefaultCountry: "SE"}, testPostcodes(b))

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"bytes"
 	"strings"
 	"unicode/utf8"
 )
@@ -42,8 +41,17 @@ type Email struct {
 // EmailDomainTypo with a Suggestion; the address itself is kept as sent.
 func CheckEmail(raw string, a *Arena) Email {
 	var e Email
-	s := trimSpace(raw)
-	if len(s) > 7 && equalFoldASCII(s[:7], "mailto:") {
+	checkEmail(&e, raw, a)
+	return e
+}
+
+// checkEmail is CheckEmail filling e, which is zero.
+func checkEmail(e *Email, raw string, a *Arena) {
+	s := raw
+	if needTrim(s) {
+		s = trimSpace(s)
+	}
+	if len(s) > 7 && s[6] == ':' && equalFoldASCII(s[:7], "mailto:") {
 		s = s[7:]
 	}
 	if len(s) >= 2 && s[0] == '<' && s[len(s)-1] == '>' {
@@ -51,36 +59,34 @@ func CheckEmail(raw string, a *Arena) Email {
 	}
 	if s == "" {
 		e.Reason = EmailMissing
-		return e
+		return
 	}
-	at := strings.IndexByte(s, '@')
-	if at <= 0 || at > 64 {
-		e.Reason = EmailInvalid
-		return e
-	}
-	okLocal, highLocal := validLocal(s[:at])
+	at, highLocal, okLocal := scanLocal(s)
 	if !okLocal {
 		e.Reason = EmailInvalid
-		return e
+		return
 	}
 	domain := s[at+1:]
-	ok, upper, highDomain := validDomain(domain)
-	if !ok {
-		e.Reason = EmailInvalid
-		return e
+	// A domain of the table, as written, is valid (TestDomainTableValid)
+	// and lower case ASCII: most addresses skip the syntax check.
+	k := knownDomain(domain)
+	ok, upper, highDomain := k != nil, false, false
+	if k == nil {
+		if ok, upper, highDomain = validDomain(domain); !ok {
+			e.Reason = EmailInvalid
+			return
+		}
 	}
 	// s splits at the ASCII '@' into parts that are valid UTF-8 each
 	// exactly when s is: check only the parts with non-ASCII bytes.
-	if highLocal && !utf8.ValidString(s[:at]) || highDomain && !utf8.ValidString(domain) {
+	if highLocal && !validUTF8(s[:at]) || highDomain && !validUTF8(domain) {
 		e.Reason = EmailInvalid
-		return e
+		return
 	}
 	e.Valid = true
-	var db [256]byte
-	d := db[:0]
+	d := domain
 	if !upper {
 		e.Address = s
-		d = append(d, domain...)
 	} else {
 		b := a.Reserve(len(s))
 		b = append(b, s[:at+1]...)
@@ -90,27 +96,98 @@ func CheckEmail(raw string, a *Arena) Email {
 				c += 'a' - 'A'
 			}
 			b = append(b, c)
-			d = append(d, c)
 		}
 		e.Address = a.Commit(b)
+		d = e.Address[at+1:]
+		k = knownDomain(d)
 	}
-	switch string(d) {
-	case "gmail.com", "hotmail.com", "hotmail.se", "yahoo.com", "yahoo.se", "outlook.com", "outlook.se",
-		"live.se", "icloud.com", "telia.com", "bredband.net", "comhem.se", "wp.pl", "onet.pl", "interia.pl", "o2.pl":
-		return e // the big domains, spelt right
+	var fix string
+	if k != nil {
+		if k.fix == "" {
+			return // a big domain, spelt right
+		}
+		fix = k.fix
+	} else if fix, ok = nearBigDomain(d); !ok {
+		return
 	}
-	fix, ok := domainTypos[string(d)]
-	if !ok {
-		fix, ok = nearBigDomain(d)
+	e.Reason = EmailDomainTypo
+	b := a.Reserve(at + 1 + len(fix))
+	b = append(b, s[:at+1]...)
+	b = append(b, fix...)
+	e.Suggestion = a.Commit(b)
+}
+
+// bigDomains are the big mail domains, spelt right: no suggestion.
+var bigDomains = [...]string{"gmail.com", "hotmail.com", "hotmail.se", "yahoo.com", "yahoo.se", "outlook.com", "outlook.se",
+	"live.se", "icloud.com", "telia.com", "bredband.net", "comhem.se", "wp.pl", "onet.pl", "interia.pl", "o2.pl"}
+
+// domainEntry is a big domain (fix "") or a listed misspelling of one.
+type domainEntry struct {
+	domain, fix string
+}
+
+// domainTable holds bigDomains and domainTypos in open addressing by
+// domainHash: one short probe instead of a switch and a map lookup.
+var domainTable = func() (t [domainTableSize]domainEntry) {
+	add := func(d, fix string) {
+		h := domainHash(d)
+		for t[h].domain != "" {
+			h = (h + 1) & (domainTableSize - 1)
+		}
+		t[h] = domainEntry{d, fix}
 	}
-	if ok {
-		e.Reason = EmailDomainTypo
-		b := a.Reserve(at + 1 + len(fix))
-		b = append(b, s[:at+1]...)
-		b = append(b, fix...)
-		e.Suggestion = a.Commit(b)
+	for _, d := range bigDomains {
+		add(d, "")
 	}
-	return e
+	for d, fix := range domainTypos {
+		add(d, fix)
+	}
+	return t
+}()
+
+// domainTableSize is a power of two, several times the entries.
+const domainTableSize = 1024
+
+// domainHash mixes the length and three bytes of a domain.
+func domainHash(d string) uint32 {
+	if d == "" {
+		return 0
+	}
+	h := uint32(len(d))*0x9E3779B1 ^ uint32(d[0])<<16 ^ uint32(d[len(d)/2])<<8 ^ uint32(d[len(d)-1])
+	h *= 0x85EBCA6B
+	return h >> 22 // 10 bits: domainTableSize
+}
+
+// knownDomain returns the entry of a big domain or listed misspelling, or nil.
+func knownDomain(d string) *domainEntry {
+	h := domainHash(d)
+	for {
+		e := &domainTable[h]
+		if e.domain == "" {
+			return nil // an empty slot: not in the table (nor is "")
+		}
+		if e.domain == d {
+			return e
+		}
+		h = (h + 1) & (domainTableSize - 1)
+	}
+}
+
+// validUTF8 is utf8.ValidString with the two-byte sequences of Latin
+// letters (å, ä, ö, ł...) checked inline; anything else is left to
+// utf8.ValidString.
+func validUTF8(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x80 {
+			continue
+		}
+		if c < 0xC2 || c > 0xDF || i+1 >= len(s) || s[i+1]&0xC0 != 0x80 {
+			return utf8.ValidString(s[i:])
+		}
+		i++
+	}
+	return true
 }
 
 // Byte classes for addresses.
@@ -143,24 +220,29 @@ var emailClass = func() (t [256]uint8) {
 	return t
 }()
 
-// validLocal checks a local part; high reports a non-ASCII byte.
-func validLocal(l string) (ok, high bool) {
-	if l == "" || len(l) > 64 || l[0] == '.' || l[len(l)-1] == '.' {
-		return false, false
-	}
+// scanLocal finds the '@' of s and checks the local part before it as
+// validLocal does, in one pass: at is the index of the first '@', high
+// reports a non-ASCII byte before it, ok is false when there is no '@' or
+// the local part is not valid.
+func scanLocal(s string) (at int, high, ok bool) {
 	var all uint8
-	for i := 0; i < len(l); i++ {
-		c := l[i]
-		cl := emailClass[c]
+	i := 0
+	for ; i < len(s); i++ {
+		cl := emailClass[s[i]]
 		all |= cl
 		if cl&classLocal != 0 {
 			continue
 		}
-		if c != '.' || l[i-1] == '.' {
-			return false, false
+		if c := s[i]; c == '@' {
+			break
+		} else if c != '.' || i == 0 || s[i-1] == '.' {
+			return 0, false, false
 		}
 	}
-	return true, all&classHigh != 0
+	if i == len(s) || i == 0 || i > 64 || s[i-1] == '.' {
+		return 0, false, false
+	}
+	return i, all&classHigh != 0, true
 }
 
 func isAtext(c byte) bool {
@@ -240,14 +322,14 @@ type bigLabel struct{ label, domain string }
 // provider's, with the same top-level domain ("outllook.com",
 // "comhme.se"). Only a short loop over a few labels, and only for domains
 // that are neither big nor listed.
-func nearBigDomain(d []byte) (string, bool) {
-	dot := bytes.LastIndexByte(d, '.')
+func nearBigDomain(d string) (string, bool) {
+	dot := strings.LastIndexByte(d, '.')
 	if dot <= 0 {
 		return "", false
 	}
 	label, tld := d[:dot], d[dot+1:]
 	var labels []bigLabel
-	switch string(tld) {
+	switch tld {
 	case "com":
 		labels = bigLabelsCOM[:]
 	case "se":
@@ -260,7 +342,10 @@ func nearBigDomain(d []byte) (string, bool) {
 		return "", false
 	}
 	for _, l := range labels {
-		if string(label) != l.label && oneEdit(label, l.label) {
+		if len(label) >= 2 && label[0] != l.label[0] && label[1] != l.label[1] && label[0] != l.label[1] && label[1] != l.label[0] {
+			continue // one edit keeps the first or the second letter, or moves one of them by a place
+		}
+		if label != l.label && oneEdit(label, l.label) {
 			return l.domain, true
 		}
 	}
@@ -269,7 +354,7 @@ func nearBigDomain(d []byte) (string, bool) {
 
 // oneEdit reports whether a is one insertion, deletion, substitution or
 // adjacent transposition away from b.
-func oneEdit(a []byte, b string) bool {
+func oneEdit[T string | []byte](a T, b string) bool {
 	la, lb := len(a), len(b)
 	if la-lb > 1 || lb-la > 1 {
 		return false

@@ -139,3 +139,24 @@ func FuzzCheckEmailRef(f *testing.F) {
 		}
 	})
 }
+
+// validLocal checks a local part; high reports a non-ASCII byte. CheckEmail
+// did this after finding the '@'; it now scans once (scanLocal).
+func validLocal(l string) (ok, high bool) {
+	if l == "" || len(l) > 64 || l[0] == '.' || l[len(l)-1] == '.' {
+		return false, false
+	}
+	var all uint8
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		cl := emailClass[c]
+		all |= cl
+		if cl&classLocal != 0 {
+			continue
+		}
+		if c != '.' || l[i-1] == '.' {
+			return false, false
+		}
+	}
+	return true, all&classHigh != 0
+}

@@ -20,6 +20,9 @@ func TestCheckEmail(t *testing.T) {
 		{"trimmed", "  anna@example.se ", "anna@example.se", true, EmailOK, ""},
 		{"mailto", "mailto:anna@example.se", "anna@example.se", true, EmailOK, ""},
 		{"angle", "<anna@example.se>", "anna@example.se", true, EmailOK, ""},
+		{"empty domain", "anna@", "", false, EmailInvalid, ""},
+		{"big domain as written", "anna@gmail.com", "anna@gmail.com", true, EmailOK, ""},
+		{"big domain upper case", "anna@GMAIL.COM", "anna@gmail.com", true, EmailOK, ""},
 		{"plus tag", "anna+list@example.se", "anna+list@example.se", true, EmailOK, ""},
 		{"subdomain", "a@mail.example.co.uk", "a@mail.example.co.uk", true, EmailOK, ""},
 		{"idn domain", "anna@åäö.se", "anna@åäö.se", true, EmailOK, ""},
@@ -108,14 +111,19 @@ func TestNearBigDomain(t *testing.T) {
 		{"comhme.se", "comhem.se"},      // swap
 		{"gmaik.com", "gmail.com"},      // substitution
 		{"hotmal.se", "hotmail.se"},     // deletion
-		{"gmail.com", ""},               // right already
-		{"hotmail.de", ""},              // another country's real domain: not ours to correct
-		{"gmx.com", ""},                 // a real provider, two edits away
+		{"xmail.com", "gmail.com"},      // edits at the first letter
+		{"agmail.com", "gmail.com"},
+		{"mail.com", "gmail.com"},
+		{"mgail.com", "gmail.com"},
+		{"example.se", ""},
+		{"gmail.com", ""},  // right already
+		{"hotmail.de", ""}, // another country's real domain: not ours to correct
+		{"gmx.com", ""},    // a real provider, two edits away
 		{"tele2.se", ""},
 		{"company.se", ""},
 	}
 	for _, c := range cases {
-		got, ok := nearBigDomain([]byte(c.domain))
+		got, ok := nearBigDomain(c.domain)
 		if got != c.want || ok != (c.want != "") {
 			t.Errorf("%s: got %q %v, want %q", c.domain, got, ok, c.want)
 		}
@@ -138,5 +146,26 @@ func TestBigLabelsByTLD(t *testing.T) {
 		if !slices.Equal(byTLD[tld], w) {
 			t.Errorf("%s: %v, want %v", tld, byTLD[tld], w)
 		}
+	}
+}
+
+// TestDomainTableValid: every domain of the table passes validDomain as
+// lower-case ASCII, which lets CheckEmail skip the check for them.
+func TestDomainTableValid(t *testing.T) {
+	n := 0
+	for _, e := range domainTable {
+		if e.domain == "" {
+			continue
+		}
+		n++
+		if ok, upper, high := validDomain(e.domain); !ok || upper || high {
+			t.Errorf("%q: valid %v upper %v high %v", e.domain, ok, upper, high)
+		}
+		if knownDomain(e.domain) != &domainTable[slices.Index(domainTable[:], e)] {
+			t.Errorf("%q: not found", e.domain)
+		}
+	}
+	if want := len(bigDomains) + len(domainTypos); n != want {
+		t.Errorf("table holds %d domains, want %d", n, want)
 	}
 }

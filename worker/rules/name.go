@@ -21,7 +21,10 @@ import (
 // dos, das, des, ten, ter, zu stay lower case when another word follows
 // ("VON ESSEN" -> "von Essen").
 func NormaliseName(raw string, a *Arena) string {
-	s := trimSpace(raw)
+	s := raw
+	if needTrim(s) {
+		s = trimSpace(s)
+	}
 	if s == "" {
 		return ""
 	}
@@ -64,10 +67,16 @@ func NormaliseName(raw string, a *Arena) string {
 	}
 	needCollapse = needCollapse || all&ncCollapse != 0
 	hasUpper, hasLower := all&ncUpper != 0, all&ncLower != 0
+	return buildName(s, hasUpper && hasLower, needCollapse, needNFC, a)
+}
+
+// buildName finishes NormaliseName for the trimmed, scanned s: mixed when
+// it has upper- and lower-case letters, needCollapse when its white space
+// is not single spaces, needNFC when it has a rune from U+0300 on.
+func buildName(s string, mixed, needCollapse, needNFC bool, a *Arena) string {
 	if needNFC && !norm.NFC.IsNormalString(s) {
 		return NormaliseName(norm.NFC.String(s), a) // rare: decomposed input
 	}
-	mixed := hasUpper && hasLower
 	if mixed && !needCollapse {
 		return s
 	}
@@ -183,6 +192,29 @@ func appendTitleWord(b []byte, w string, more bool) []byte {
 	for i := 0; i < len(w); {
 		var r rune
 		switch c := w[i]; {
+		case c < 0x80 && c != '-' && c != '\'':
+			// ASCII: the case change of unicode.ToUpper/ToLower by hand.
+			i++
+			if segStart {
+				if c >= 'a' && c <= 'z' {
+					c -= 'a' - 'A'
+				}
+				segStart = false
+			} else {
+				if c >= 'A' && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				// Mc + letter: McDonald.
+				if segLen == 1 && c == 'c' && b[len(b)-1] == 'M' && i < len(w) && len(w)-i >= 2 {
+					b = append(b, 'c')
+					segLen++
+					segStart = true
+					continue
+				}
+			}
+			b = append(b, c)
+			segLen++
+			continue
 		case c < 0x80:
 			r = rune(c)
 			i++
@@ -282,19 +314,20 @@ func SplitFullName(raw string) (first, last string) {
 // both names are empty. The key is folded with foldLatin1 into a buffer on
 // the stack and copied into the arena once.
 func NormaliseNames(first, last string, a *Arena) (f, l, key string) {
-	f, l = NormaliseName(first, a), NormaliseName(last, a)
-	if f == "" && l == "" {
-		return "", "", ""
-	}
 	var buf [nameKeyBuf]byte
-	n, ok := foldLatin1(&buf, 0, f)
+	f, n, ok := normaliseNameKey(first, a, &buf, 0)
 	if ok && n > 0 {
 		buf[n&(nameKeyBuf-1)] = ' '
 		n++
 	}
 	mark := n
 	if ok {
-		n, ok = foldLatin1(&buf, n, l)
+		l, n, ok = normaliseNameKey(last, a, &buf, n)
+	} else {
+		l = NormaliseName(last, a)
+	}
+	if f == "" && l == "" {
+		return "", "", ""
 	}
 	if !ok {
 		return f, l, a.String(AppendNameKey(buf[:0], f, l))
@@ -303,6 +336,82 @@ func NormaliseNames(first, last string, a *Arena) (f, l, key string) {
 		n--
 	}
 	return f, l, a.String(buf[:n])
+}
+
+// normaliseNameKey is NormaliseName(raw) with its result folded by
+// foldLatin1 into buf from n. For a name of ASCII and U+00C0-U+00FF (the
+// common case) one scan checks the case and folds; other names are
+// normalised, then folded.
+func normaliseNameKey(raw string, a *Arena, buf *[nameKeyBuf]byte, n int) (out string, _ int, ok bool) {
+	const mask = nameKeyBuf - 1
+	s := raw
+	if needTrim(s) {
+		s = trimSpace(s)
+	}
+	if s == "" {
+		return "", n, n < nameKeyBuf
+	}
+	start := n
+	sep := 0 // 1 when a separator is due before the next letter
+	var all uint8
+	needCollapse := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x80 {
+			k := nameClass[c]
+			all |= k
+			f := foldASCII[c]
+			if f == 0 {
+				if n > start {
+					sep = 1
+				}
+				if k == ncSpace && i > 0 && s[i-1] == ' ' {
+					needCollapse = true
+				}
+				continue
+			}
+			buf[n&mask] = ' '
+			n += sep
+			sep = 0
+			buf[n&mask] = f
+			n++
+			continue
+		}
+		if c != 0xC3 || i+1 >= len(s) || s[i+1]&0xC0 != 0x80 {
+			// Another character: the general path.
+			out = NormaliseName(s, a)
+			n, ok = foldLatin1(buf, start, out)
+			return out, n, ok
+		}
+		i++
+		x := s[i] & 0x3F
+		all |= latin1Class[x]
+		f := foldTable[0xC0|int(x)]
+		if f == "" {
+			if n > start {
+				sep = 1
+			}
+			continue
+		}
+		buf[n&mask] = ' '
+		n += sep
+		sep = 0
+		for j := 0; j < len(f); j++ {
+			buf[n&mask] = f[j]
+			n++
+		}
+	}
+	needCollapse = needCollapse || all&ncCollapse != 0
+	mixed := all&ncUpper != 0 && all&ncLower != 0
+	// Title case and collapsed spaces fold as the input does: case does not
+	// survive folding (for U+00C0-U+00FE the cases differ by 0x20 in the
+	// second byte and fold alike; ÿ becomes Ÿ, which folds to "y" too), and
+	// every run of white space folds to one separator. So the key folded
+	// above holds for the built name as well.
+	if mixed && !needCollapse {
+		return s, n, n < nameKeyBuf // kept as sent
+	}
+	return buildName(s, mixed, needCollapse, false, a), n, n < nameKeyBuf
 }
 
 // nameKeyBuf is the size of NormaliseNames' key buffer, a power of two.

@@ -96,3 +96,27 @@ func TestBelowCombiningAgreesWithNorm(t *testing.T) {
 		}
 	}
 }
+
+// TestNormaliseNamesLatin1 checks the key NormaliseNames folds while
+// scanning against AppendNameKey on the normalised names, for every
+// character of U+00C0-U+00FF and ASCII in names that are title-cased
+// (all upper or all lower case) or kept as sent.
+func TestNormaliseNamesLatin1(t *testing.T) {
+	var chars []string
+	for r := rune(0xC0); r <= 0xFF; r++ {
+		chars = append(chars, string(r))
+	}
+	for c := byte(' '); c < 0x7F; c++ {
+		chars = append(chars, string(c))
+	}
+	for _, c := range chars {
+		for _, name := range []string{c, c + "a", "a" + c, "A" + c, c + "A", "ANNA" + c + "ÅSA", "anna " + c + "  åsa", "Mc" + c + "x", c + c} {
+			var a Arena
+			gf, gl, gk := NormaliseNames(name, "ÖSTLUND", &a)
+			wf, wl := NormaliseName(name, &a), NormaliseName("ÖSTLUND", &a)
+			if wk := string(AppendNameKey(nil, wf, wl)); gf != wf || gl != wl || gk != wk {
+				t.Fatalf("NormaliseNames(%q) = %q %q %q, want %q %q %q", name, gf, gl, gk, wf, wl, wk)
+			}
+		}
+	}
+}

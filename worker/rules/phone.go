@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/binary"
 	"errors"
 	"strings"
 	"sync"
@@ -101,6 +102,15 @@ func (p *Phone) E164() string { return string(p.e164[:p.n]) }
 // AppendE164 appends the E.164 form to dst.
 func (p *Phone) AppendE164(dst []byte) []byte { return append(dst, p.e164[:p.n]...) }
 
+// ArenaE164 returns the E.164 form as a string in the arena (one
+// fixed-size move, no memmove call).
+func (p *Phone) ArenaE164(a *Arena) string {
+	if p.n == 0 {
+		return ""
+	}
+	return a.fixed24(&p.e164, int(p.n))
+}
+
 // HasE164 reports whether the number could be parsed.
 func (p *Phone) HasE164() bool { return p.n > 0 }
 
@@ -109,6 +119,23 @@ func (p *Phone) setE164(cc string, nsn []byte) {
 	n := 1 + copy(p.e164[1:], cc)
 	n += copy(p.e164[n:], nsn)
 	p.n = uint8(n)
+}
+
+// setE164Zero is setE164 for a two-digit country code and a national
+// number of at most 17 digits whose buffer holds zeros after it up to 16
+// bytes from its start (fastPhone's digit array): fixed-size moves, no
+// memmove call, and the bytes of e164 past the number stay zero.
+func (p *Phone) setE164Zero(cc string, nsn []byte) {
+	if len(cc) != 2 || cap(nsn) < 16 || len(nsn) > 17 {
+		p.setE164(cc, nsn)
+		return
+	}
+	p.e164[0], p.e164[1], p.e164[2] = '+', cc[0], cc[1]
+	*(*[16]byte)(p.e164[3:19]) = *(*[16]byte)(nsn[:16])
+	if len(nsn) > 16 {
+		p.e164[19] = nsn[16]
+	}
+	p.n = uint8(3 + len(nsn))
 }
 
 func (p *Phone) setType(t PhoneType) {
@@ -186,7 +213,9 @@ func ParsePhoneList(raw, defaultRegion string, dst []Phone) []Phone {
 	if defaultRegion == "" {
 		defaultRegion = "SE"
 	}
-	raw = trimSpace(raw)
+	if needTrim(raw) {
+		raw = trimSpace(raw)
+	}
 	if raw == "" {
 		return dst
 	}
@@ -395,19 +424,36 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	if def == nil || len(s) > 64 {
 		return p, false
 	}
-	// One branch-free step per byte for digits and punctuation: the byte
-	// is stored at d[n] whatever it is and n advances only on a digit, so
+	// One step per byte for digits and punctuation: the byte is stored
+	// at d[n] whatever it is and n advances only on a digit (class 1), so
 	// a later digit overwrites punctuation. d has room for 32 so the store
 	// needs no bounds check; more than 24 digits is refused after the loop.
 	var d [32]byte
 	n := 0
 	plus := false
-	for i := 0; i < len(s); i++ {
+	class := &fastPhoneClass
+	i := 0
+	if len(s) > 0 && s[0] == '+' {
+		plus, i = true, 1
+	}
+	// Runs of eight digits in one step: numbers written without spaces
+	// ("0701234567", "+46701234567", "0046701234567").
+	for i+8 <= len(s) && n <= 16 {
+		x := load64(s, i)
+		if !digits8(x) {
+			break
+		}
+		binary.LittleEndian.PutUint64(d[n:n+8], x)
+		n += 8
+		i += 8
+	}
+	for ; i < len(s); i++ {
 		c := s[i]
-		k := fastPhoneClass[c]
+		k := class[c]
 		d[n&31] = c
-		n += int(k & fpDigit)
-		if k > fpDigit {
+		if k <= fpDigit {
+			n += int(k)
+		} else {
 			switch k {
 			case fpPlus:
 				if n > 0 || plus {
@@ -426,6 +472,7 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	if n > maxPhoneDigits {
 		return p, false
 	}
+	d[n] = 0 // the last punctuation stored: d[n:] is all zeros now
 	if n < 3 {
 		return p, false
 	}
@@ -487,7 +534,7 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	}
 	// The library keeps leading zeros of the national number ("Italian
 	// leading zero"), so its E.164 form is cc + national as is.
-	p.setE164(t.ccStr, national)
+	p.setE164Zero(t.ccStr, national)
 	if !potKnown {
 		potState = t.runState(national)
 	}
@@ -569,7 +616,15 @@ func (t *countryTable) stripNationalPrefixMask(num []byte) (out []byte, state in
 }
 
 func hasPrefixBytes(b []byte, p string) bool {
-	return len(b) >= len(p) && string(b[:len(p)]) == p
+	if len(b) < len(p) {
+		return false
+	}
+	for i := 0; i < len(p); i++ { // prefixes of 1-3 digits: no memequal call
+		if b[i] != p[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // libraryPhone asks the phone library. It is the reference the fast path

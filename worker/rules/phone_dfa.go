@@ -58,6 +58,7 @@ type countryTable struct {
 	nationalPx string // national prefix for parsing, a plain digit string or ""
 	sameMobFix bool
 	next       [][16]int32 // transitions by digit&15 (10-15 unused: dead); state 0 is dead
+	flat       []int32     // next laid flat, states times 16: flat[st*16|d] = next[st][d]*16
 	accept     []uint16    // bit i: description i matches in full here
 	lens       [numDescs]uint32
 	anyLen     [numDescs]bool
@@ -66,6 +67,9 @@ type countryTable struct {
 	// typeAt[st*(maxNSN+1)+n] is typeOf(accept[st], n): the type of a
 	// number of length n whose run ends in state st.
 	typeAt []PhoneType
+	// lenResult[n] is testLength(n) for the lengths a digit string of
+	// fastPhone can have.
+	lenResult [maxPhoneDigits + 1]lengthResult
 }
 
 func descsOf(m *phonenumbers.PhoneMetadata) [numDescs]*phonenumbers.PhoneNumberDesc {
@@ -215,6 +219,15 @@ func buildCountryTable(m *phonenumbers.PhoneMetadata) (*countryTable, error) {
 		}
 		frontier = nextFrontier
 	}
+	t.flat = make([]int32, 16*len(t.next))
+	for st := range t.next {
+		for d, to := range t.next[st] {
+			t.flat[st*16+d] = to * 16
+		}
+	}
+	for n := range t.lenResult {
+		t.lenResult[n] = t.testLengthRules(n)
+	}
 	t.typeAt = make([]PhoneType, len(t.accept)*(maxNSN+1))
 	for st, mask := range t.accept {
 		for n := 0; n <= maxNSN; n++ {
@@ -264,12 +277,12 @@ func (t *countryTable) run(s []byte) uint16 { return t.accept[t.runState(s)] }
 // dead). The dead state leads only to itself, so the walk needs no early
 // exit, and a row of 16 makes the digit's low four bits the index.
 func (t *countryTable) runState(s []byte) int32 {
-	next := t.next
-	st := int32(1)
+	flat := t.flat
+	st := int32(16) // state 1, times 16
 	for _, c := range s {
-		st = next[st][c&15]
+		st = flat[st|int32(c&15)]
 	}
-	return st
+	return st >> 4
 }
 
 func (t *countryTable) matches(desc int, mask uint16, n int) bool {
@@ -327,6 +340,15 @@ const (
 )
 
 func (t *countryTable) testLength(n int) lengthResult {
+	if uint(n) < uint(len(t.lenResult)) {
+		return t.lenResult[n]
+	}
+	return t.testLengthRules(n)
+}
+
+// testLengthRules is testLength from the length lists; buildCountryTable
+// tabulates it in lenResult.
+func (t *countryTable) testLengthRules(n int) lengthResult {
 	if t.genLens[0] == -1 {
 		return lenInvalid
 	}

@@ -297,6 +297,11 @@ func FuzzPhoneFastPath(f *testing.F) {
 		if !ok {
 			return
 		}
+		for _, c := range fp.e164[fp.n:] {
+			if c != 0 {
+				t.Fatalf("%q (%s): e164 %q holds bytes past its length", s, region, fp.e164)
+			}
+		}
 		lib := libraryPhone(s, region)
 		if !samePhone(fp, lib) {
 			t.Fatalf("%q (%s): fast %s %v %v %d, library %s %v %v %d", s, region,

@@ -1,6 +1,10 @@
 package rules
 
-import "time"
+import (
+	"encoding/binary"
+	"time"
+	"unsafe"
+)
 
 // IDKind is the kind of an identity number.
 type IDKind uint8
@@ -84,11 +88,48 @@ func (id *Identity) AppendBirthDate(dst []byte) []byte {
 		twoDigits[m*2], twoDigits[m*2+1], '-', twoDigits[d*2], twoDigits[d*2+1])
 }
 
+// ArenaNumberBirth returns the normalised number and the birth date
+// (YYYY-MM-DD) of a valid identity as strings in the arena, both from one
+// fixed-size write: the number views raw instead when raw is the number
+// in normal form already. Both are "" unless Valid.
+func (id *Identity) ArenaNumberBirth(raw string, a *Arena) (num, birth string) {
+	if !id.Valid {
+		return "", ""
+	}
+	n := int(id.n)
+	if cap(a.buf)-len(a.buf) < 32 {
+		a.buf = make([]byte, 0, arenaChunk)
+	}
+	start := len(a.buf)
+	b := (*[32]byte)(a.buf[start : start+32])
+	*(*[12]byte)(b[:12]) = id.num
+	id.putBirthDate((*[10]byte)(b[n : n+10]))
+	if raw == unsafe.String(&b[0], n) {
+		// Sent in normal form: only the birth date goes to the arena.
+		*(*[10]byte)(b[:10]) = *(*[10]byte)(b[n : n+10])
+		a.buf = a.buf[:start+10]
+		return raw, unsafe.String(&b[0], 10)
+	}
+	a.buf = a.buf[:start+n+10]
+	return unsafe.String(&b[0], n), unsafe.String(&b[n], 10)
+}
+
+// putBirthDate writes the birth date as YYYY-MM-DD.
+func (id *Identity) putBirthDate(b *[10]byte) {
+	y, m, d := uint(id.Birth.Year)%10000, uint(id.Birth.Month)%100, uint(id.Birth.Day)%100
+	hi, lo := y/100, y%100
+	b[0], b[1], b[2], b[3], b[4] = twoDigits[hi*2], twoDigits[hi*2+1], twoDigits[lo*2], twoDigits[lo*2+1], '-'
+	b[5], b[6], b[7], b[8], b[9] = twoDigits[m*2], twoDigits[m*2+1], '-', twoDigits[d*2], twoDigits[d*2+1]
+}
+
 // ParseIdentity reads an identity-number cell: eleven digits with nothing
 // else is a PESEL, anything else is read as a personnummer or
 // samordningsnummer.
 func ParseIdentity(raw string, asOf Date) Identity {
-	s := trimSpace(raw)
+	s := raw
+	if needTrim(s) {
+		s = trimSpace(s)
+	}
 	if len(s) == 11 && allDigits(s) {
 		return ParsePESEL(s, asOf)
 	}
@@ -190,9 +231,13 @@ digits:
 	if (short[8]-'0')%2 == 1 {
 		id.Gender = 'M'
 	}
-	id.num[0] = byte('0' + year/1000%10)
-	id.num[1] = byte('0' + year/100%10)
-	copy(id.num[2:], short)
+	if n == 12 {
+		id.num[0], id.num[1] = d[0], d[1] // the century as written
+	} else {
+		c := year / 100 % 100
+		id.num[0], id.num[1] = twoDigits[c*2], twoDigits[c*2+1]
+	}
+	*(*[10]byte)(id.num[2:]) = *(*[10]byte)(short)
 	id.n = 12
 	return id
 }
@@ -202,21 +247,34 @@ digits:
 // which the general loop then reads.
 func pnrCommonDigits(s string, d *[12]byte) (n int, sep byte, ok bool) {
 	switch {
-	case len(s) == 10 || len(s) == 12:
-		n = copy(d[:], s)
+	case len(s) == 10:
+		copy(d[:10], s)
+		n = 10
+		// Bytes 0-7 and 2-9: every byte once at least.
+		ok = digits8(binary.LittleEndian.Uint64(d[0:8])) && digits8(binary.LittleEndian.Uint64(d[2:10]))
+	case len(s) == 12:
+		copy(d[:], s)
+		n = 12
+		ok = digits8(binary.LittleEndian.Uint64(d[0:8])) && digits8(binary.LittleEndian.Uint64(d[4:12]))
 	case len(s) == 11 && (s[6] == '-' || s[6] == '+'):
 		copy(d[:6], s[:6])
 		copy(d[6:10], s[7:])
 		n, sep = 10, s[6]
-	default:
+		ok = digits8(binary.LittleEndian.Uint64(d[0:8])) && digits8(binary.LittleEndian.Uint64(d[2:10]))
+	}
+	if !ok {
 		return 0, 0, false
 	}
-	for _, c := range d[:n] {
-		if c-'0' > 9 {
-			return 0, 0, false
-		}
-	}
 	return n, sep, true
+}
+
+// digits8 reports whether all eight bytes of x are ASCII digits, for all
+// bytes at once: a byte at 0x80 or above sets its top bit in x, one below
+// '0' in x-lo, one above '9' in x+hi. A borrow or carry that crosses into
+// the next byte comes only from a byte that already failed.
+func digits8(x uint64) bool {
+	const lo, hi, top = 0x3030303030303030, 0x4646464646464646, 0x8080808080808080
+	return (x|(x+hi)|(x-lo))&top == 0
 }
 
 // luhn checks the check digit of YYMMDDNNNC.
@@ -225,8 +283,17 @@ func luhn(b []byte) bool {
 	sum := luhnDouble[(b[0]-'0')&15] + int(b[1]-'0') + luhnDouble[(b[2]-'0')&15] + int(b[3]-'0') +
 		luhnDouble[(b[4]-'0')&15] + int(b[5]-'0') + luhnDouble[(b[6]-'0')&15] + int(b[7]-'0') +
 		luhnDouble[(b[8]-'0')&15]
-	return (10-sum%10)%10 == int(b[9]-'0')
+	return int(luhnCheck[sum%len(luhnCheck)]) == int(b[9]-'0')
 }
+
+// luhnCheck[sum] is (10-sum%10)%10, the check digit for a Luhn sum (at
+// most 9*9 = 81 for nine digits).
+var luhnCheck = func() (t [82]uint8) {
+	for sum := range t {
+		t[sum] = uint8((10 - sum%10) % 10)
+	}
+	return t
+}()
 
 // twoDigits holds "00" to "99".
 const twoDigits = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +

@@ -1,10 +1,12 @@
 package rules
 
 import (
+	"encoding/binary"
 	"encoding/csv"
 	"os"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 var asOf2026 = Date{2026, 11, 22}
@@ -222,4 +224,61 @@ func FuzzPESEL(f *testing.F) {
 			t.Fatalf("%q does not re-parse to the same", s)
 		}
 	})
+}
+
+// TestDigits8 tries every byte value at every position, alone and in
+// pairs, among digits.
+func TestDigits8(t *testing.T) {
+	isDigit := func(b int) bool { return b >= '0' && b <= '9' }
+	for pos := 0; pos < 7; pos++ {
+		for b1 := 0; b1 < 256; b1++ {
+			for b2 := 0; b2 < 256; b2++ {
+				x := [8]byte{'3', '0', '9', '5', '3', '0', '9', '5'}
+				x[pos], x[pos+1] = byte(b1), byte(b2)
+				want := isDigit(b1) && isDigit(b2)
+				if got := digits8(binary.LittleEndian.Uint64(x[:])); got != want {
+					t.Fatalf("bytes %#x %#x at %d: digits8 %v, want %v", b1, b2, pos, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestArenaNumberBirth checks the arena strings against Number and
+// AppendBirthDate, and that a number sent in normal form is viewed, not
+// copied.
+func TestArenaNumberBirth(t *testing.T) {
+	tests := []struct {
+		name, raw string
+		view      bool
+	}{
+		{"normal form", "198211059954", true},
+		{"ten digits", "8211059954", false},
+		{"with hyphen", "821105-9954", false},
+		{"plus", "821105+9954", false},
+		{"samordningsnummer", "198211659951", true},
+		{"pesel", "44051401359", true},
+		{"padded", " 198211059954 ", false},
+		{"invalid", "821105-9955", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var a Arena
+			id := ParseIdentity(tc.raw, asOf2026)
+			if id.Valid != (tc.name != "invalid") {
+				t.Fatalf("valid %v (%d)", id.Valid, id.Reason)
+			}
+			num, birth := id.ArenaNumberBirth(tc.raw, &a)
+			wantBirth := string(id.AppendBirthDate(nil))
+			if num != id.Number() || birth != wantBirth {
+				t.Fatalf("got %q %q, want %q %q", num, birth, id.Number(), wantBirth)
+			}
+			if id.Valid && (num != "" && unsafe.StringData(num) == unsafe.StringData(tc.raw)) != tc.view {
+				t.Errorf("number views the input: %v, want %v", !tc.view, tc.view)
+			}
+			if num2, birth2 := id.ArenaNumberBirth(tc.raw, &a); num2 != num || birth2 != birth {
+				t.Errorf("second call %q %q", num2, birth2)
+			}
+		})
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -126,11 +127,38 @@ func LoadPostcodes(r io.Reader) (*PostcodeDir, error) {
 	return d, nil
 }
 
-// index builds the dense arrays for SE and PL when they fit.
+// index builds the dense arrays for SE and PL when they fit. It first
+// packs every code's places into one array, in code order, with each
+// distinct name held once: a lookup then reads a few compact arrays
+// rather than small allocations spread over the heap.
 func (d *PostcodeDir) index() {
+	keys := make([]uint32, 0, len(d.m))
+	total := 0
+	for k, places := range d.m {
+		keys = append(keys, k)
+		total += len(places)
+	}
+	slices.Sort(keys)
+	all := make([]place, 0, total)
+	names := make(map[string]string)
+	intern := func(s string) string {
+		if t, ok := names[s]; ok {
+			return t
+		}
+		names[s] = s
+		return s
+	}
+	for _, k := range keys {
+		start := len(all)
+		for _, p := range d.m[k] {
+			all = append(all, place{name: intern(p.name), folded: intern(p.folded)})
+		}
+		d.m[k] = all[start:len(all):len(all)]
+	}
 	keySE, _ := postKey("SE", 0)
 	keyPL, _ := postKey("PL", 0)
-	for k, places := range d.m {
+	for _, k := range keys {
+		places := d.m[k]
 		var idx *[]uint16
 		v := k & (1<<17 - 1)
 		digits := [5]byte{byte('0' + v/10000), byte('0' + v/1000%10), byte('0' + v/100%10), byte('0' + v/10%10), byte('0' + v%10)}
@@ -223,10 +251,20 @@ func fiveDigits(s string) (uint32, bool) {
 // name.
 func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
 	var p Postal
-	s := trimSpace(raw)
+	checkPostal(&p, raw, city, country, dir, a)
+	return p
+}
+
+// checkPostal is CheckPostal filling p, which is zero: the helpers work on
+// it in place rather than pass it by value.
+func checkPostal(p *Postal, raw, city, country string, dir *PostcodeDir, a *Arena) {
+	s := raw
+	if needTrim(s) {
+		s = trimSpace(s)
+	}
 	if s == "" {
 		p.Reason = PostalMissing
-		return p
+		return
 	}
 	var canon [6]byte
 	var code uint32
@@ -234,13 +272,14 @@ func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
 	case "SE":
 		if v, ok := seCommonCode(s); ok {
 			// "12345" or "123 45": the common shapes, read in one step.
-			return checkPostalCode(p, s, v, city, country, dir, a)
+			checkPostalCode(p, s, v, city, country, dir, a)
+			return
 		}
 		s = trimCountryPrefix(s, "se", "s")
 		v, ok := fiveDigits(s)
 		if !ok || s[0] == '0' || !sePostalShape(s) {
 			p.Reason = PostalFormat
-			return p
+			return
 		}
 		code = v
 		d := digitsOf(s)
@@ -250,14 +289,14 @@ func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
 		v, ok := fiveDigits(s)
 		if !ok || !plPostalShape(s) {
 			p.Reason = PostalFormat
-			return p
+			return
 		}
 		code = v
 		d := digitsOf(s)
 		canon = [6]byte{d[0], d[1], '-', d[2], d[3], d[4]}
 	default:
 		p.Code = s
-		return p
+		return
 	}
 	if s == string(canon[:]) {
 		p.Code = s
@@ -266,14 +305,14 @@ func CheckPostal(raw, city, country string, dir *PostcodeDir, a *Arena) Postal {
 	}
 	if dir == nil {
 		p.Valid = true
-		return p
+		return
 	}
 	places, _, ok := dir.lookup(country, code)
 	if !ok {
 		p.Reason = PostalUnknown
-		return p
+		return
 	}
-	return checkCity(p, places, city)
+	checkCity(p, places, city)
 }
 
 // seCommonCode reads a Swedish code written "12345" or "123 45" (first
@@ -297,7 +336,7 @@ func seCommonCode(s string) (uint32, bool) {
 // checkPostalCode finishes CheckPostal for a well-formed Swedish code s
 // with value v: the normal form from the directory when it has the code,
 // else built in the arena.
-func checkPostalCode(p Postal, s string, v uint32, city, country string, dir *PostcodeDir, a *Arena) Postal {
+func checkPostalCode(p *Postal, s string, v uint32, city, country string, dir *PostcodeDir, a *Arena) {
 	if dir != nil {
 		places, canon, ok := dir.lookup(country, v)
 		if ok && canon != "" {
@@ -305,7 +344,8 @@ func checkPostalCode(p Postal, s string, v uint32, city, country string, dir *Po
 			if len(s) == 6 {
 				p.Code = s // already in normal form: view the input
 			}
-			return checkCity(p, places, city)
+			checkCity(p, places, city)
+			return
 		}
 	}
 	if len(s) == 6 {
@@ -315,50 +355,56 @@ func checkPostalCode(p Postal, s string, v uint32, city, country string, dir *Po
 	}
 	if dir == nil {
 		p.Valid = true
-		return p
+		return
 	}
 	places, _, ok := dir.lookup(country, v)
 	if !ok {
 		p.Reason = PostalUnknown
-		return p
+		return
 	}
-	return checkCity(p, places, city)
+	checkCity(p, places, city)
 }
 
 // checkCity sets Valid and matches the city against a known code's places.
-func checkCity(p Postal, places []place, city string) Postal {
+func checkCity(p *Postal, places []place, city string) {
 	p.Valid = true
-	city = trimSpace(city)
+	if needTrim(city) {
+		city = trimSpace(city)
+	}
 	if city == "" {
 		if len(places) == 1 {
 			p.City = places[0].name
 		}
-		return p
+		return
 	}
 	for _, pl := range places {
 		if pl.name == city { // the common case: spelt as in the directory
 			p.City = pl.name
-			return p
+			return
 		}
 	}
+	checkCityFolded(p, places, city)
+}
+
+// checkCityFolded is checkCity for a city not spelt as in the directory.
+func checkCityFolded(p *Postal, places []place, city string) {
 	var buf [96]byte
 	f := appendCityFold(buf[:0], city)
 	for _, pl := range places {
 		if pl.folded == string(f) {
 			p.City = pl.name
-			return p
+			return
 		}
 	}
 	if alias, ok := cityAliases[string(f)]; ok {
 		for _, pl := range places {
 			if pl.folded == alias {
 				p.City = pl.name
-				return p
+				return
 			}
 		}
 	}
 	p.Reason = PostalCityMismatch
-	return p
 }
 
 // digitsOf returns the five digits of a code fiveDigits accepted.

@@ -169,50 +169,84 @@ func slowStreet(raw string, a *Arena) Street {
 }
 
 // simpleStreet recognises the common "Storgatan 12" and "Storgatan 12 lgh
-// 1102": words of letters separated by single spaces, one space, digits,
-// and optionally " lgh " and digits; nothing to expand (the last word ends
-// in none of the letters an abbreviation ends in), no c/o, no Polish
-// prefix. The general parse gives the same result (FuzzStreet).
+// 1102" in one pass: words of letters separated by single spaces, one
+// space, digits, and optionally " lgh " and digits; nothing to expand
+// (the last word ends in none of the letters an abbreviation ends in), no
+// c/o, no Polish prefix. ok is false for anything else, which the general
+// parse then reads; when ok, the general parse gives the same result
+// (FuzzStreet).
 func simpleStreet(s string) (name, number, apartment string, ok bool) {
-	if i := strings.Index(s, " lgh "); i > 0 && allDigits(s[i+5:]) {
-		apartment = s[i+5:]
-		s = s[:i]
-	}
-	sp := strings.LastIndexByte(s, ' ')
-	if sp <= 0 || sp == len(s)-1 || !allDigits(s[sp+1:]) {
+	if len(s) < 3 {
 		return "", "", "", false
 	}
-	name = s[:sp]
-	switch name[len(name)-1] {
-	case '.', 't', 'T', 'g', 'G', 'e', 'E', ' ':
-		return "", "", "", false
-	}
-	if c := name[0]; !isASCIILetter(c) && c < 0xC3 || equalFoldASCII(name, "ul") {
+	if c := s[0]; !isASCIILetter(c) && c < 0xC3 {
 		return "", "", "", false // not a letter, or a no-break space (0xC2 0xA0) to trim
 	}
-	if len(name) >= 3 && (equalFoldASCII(name[:3], "ul ") || equalFoldASCII(name[:3], "ul.") || equalFoldASCII(name[:3], "c/o")) {
-		return "", "", "", false
-	}
 	words := 1
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c >= 0x80:
-			if c == 0xC2 && i+1 < len(name) && name[i+1] == 0xA0 {
-				return "", "", "", false
-			}
-		case isASCIILetter(c):
-		case c == ' ':
-			words++
-			if i == 0 || name[i-1] == ' ' || words > 16 {
-				return "", "", "", false
-			}
-		default:
+	i := 1
+	for ; i < len(s); i++ {
+		k := streetClass[s[i]]
+		if k == scLetter {
+			continue
+		}
+		if k != scSpace || i+1 >= len(s) {
+			return "", "", "", false
+		}
+		if next := streetClass[s[i+1]]; next == scDigit {
+			break // the number
+		} else if next != scLetter {
+			return "", "", "", false
+		}
+		if words++; words > 16 {
 			return "", "", "", false
 		}
 	}
-	return name, s[sp+1:], apartment, true
+	if i >= len(s) {
+		return "", "", "", false // no number
+	}
+	name = s[:i]
+	switch name[len(name)-1] {
+	case '.', 't', 'T', 'g', 'G', 'e', 'E':
+		return "", "", "", false // perhaps an abbreviation or "alle"
+	}
+	if len(name) >= 3 && equalFoldASCII(name[:3], "ul ") || equalFoldASCII(name, "ul") {
+		return "", "", "", false
+	}
+	j := i + 1
+	for j < len(s) && streetClass[s[j]] == scDigit {
+		j++
+	}
+	number = s[i+1 : j]
+	if j == len(s) {
+		return name, number, "", true
+	}
+	if len(s)-j > 5 && s[j:j+5] == " lgh " && allDigits(s[j+5:]) {
+		return name, number, s[j+5:], true
+	}
+	return "", "", "", false
 }
+
+// Byte classes for simpleStreet.
+const (
+	scOther  = iota
+	scLetter // ASCII letter or a byte of a multi-byte character, but not 0xC2 (it starts the no-break space)
+	scSpace  // ' '
+	scDigit
+)
+
+var streetClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch b := byte(c); {
+		case isASCIILetter(b) || b >= 0x80 && b != 0xC2:
+			t[c] = scLetter
+		case b == ' ':
+			t[c] = scSpace
+		case b >= '0' && b <= '9':
+			t[c] = scDigit
+		}
+	}
+	return t
+}()
 
 func upperLetter(s string) string {
 	c := s[0]

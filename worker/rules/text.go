@@ -35,6 +35,19 @@ func (a *Arena) Reserve(n int) []byte {
 	return a.buf[len(a.buf):len(a.buf)]
 }
 
+// fixed24 copies the first n bytes of src (n <= 24) into the arena with
+// one 24-byte move and returns them as a string.
+func (a *Arena) fixed24(src *[24]byte, n int) string {
+	if cap(a.buf)-len(a.buf) < len(src) {
+		a.buf = make([]byte, 0, arenaChunk)
+	}
+	start := len(a.buf)
+	b := a.buf[start : start+len(src)]
+	*(*[24]byte)(b) = *src
+	a.buf = a.buf[:start+n]
+	return unsafe.String(&b[0], n)
+}
+
 // Commit turns b, built on the slice from Reserve, into a string.
 func (a *Arena) Commit(b []byte) string {
 	if len(b) == 0 {
@@ -52,6 +65,24 @@ func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 func isSpace(c byte) bool {
 	return c <= ' ' && (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
 }
+
+// needTrim reports whether trimSpace could change s: false for the
+// common value that starts and ends with a byte it never trims. Hot
+// callers write "if needTrim(s) { s = trimSpace(s) }", which inlines.
+func needTrim(s string) bool {
+	return len(s) != 0 && trimEdge[s[0]]&1|trimEdge[s[len(s)-1]]&2 != 0
+}
+
+// trimEdge marks the bytes trimSpace may trim: bit 0 at the start (ASCII
+// controls and space, 0xC2 starting a no-break space), bit 1 at the end
+// (the same, 0xA0 ending one).
+var trimEdge = func() (t [256]uint8) {
+	for c := 0; c <= ' '; c++ {
+		t[c] = 3
+	}
+	t[0xC2], t[0xA0] = 1, 2
+	return t
+}()
 
 // trimSpace trims ASCII white space and no-break spaces (U+00A0).
 func trimSpace(s string) string {
@@ -110,4 +141,11 @@ func equalFoldASCII(s, w string) bool {
 		}
 	}
 	return true
+}
+
+// load64 reads s[i:i+8] as a little-endian word (one load).
+func load64(s string, i int) uint64 {
+	b := s[i : i+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
