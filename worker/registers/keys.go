@@ -46,54 +46,70 @@ func pnrKey(s string) (uint64, bool) {
 	return k, k != 0
 }
 
-// FNV-1a, 64 bit.
-const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
-)
-
-// hashBytes is FNV-1a of b, never 0 (0 marks an empty KeySet slot).
-func hashBytes(b []byte) uint64 {
-	h := uint64(fnvOffset)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= fnvPrime
-	}
-	if h == 0 {
-		h = 1
-	}
-	return h
-}
+// hashBytes is the 64-bit key of a folded value (addresses, names), never
+// 0 (0 marks an empty KeySet slot). Keys live in memory only (snapshots
+// hold phone numbers), so the function may change between versions.
+func hashBytes(b []byte) uint64 { return hashWords(b, false) }
 
 // hashString is hashBytes of a string, without allocating.
-func hashString(s string) uint64 {
-	h := uint64(fnvOffset)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= fnvPrime
-	}
-	if h == 0 {
-		h = 1
-	}
-	return h
-}
+func hashString(s string) uint64 { return hashWords(s, false) }
 
 // hashLower is hashString of s with ASCII letters lower-cased: e-mail
 // addresses match whatever the case (registers store them lower-cased).
-func hashLower(s string) uint64 {
-	h := uint64(fnvOffset)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+func hashLower(s string) uint64 { return hashWords(s, true) }
+
+const (
+	hashSeed  = 0xcbf29ce484222325
+	hashPrime = 0x100000001b3 | 1<<63 // odd, so every step is a bijection
+	ones      = 0x0101010101010101
+)
+
+// hashWords hashes s eight bytes at a time: h = (h ^ w) * p per word,
+// then a final avalanche. For values of one length every step is a
+// bijection, so two values of the same length never collide; the length
+// is mixed into the seed. lower folds ASCII A-Z to a-z, a word at a time.
+func hashWords[T string | []byte](s T, lower bool) uint64 {
+	h := uint64(hashSeed) ^ uint64(len(s))*hashMul
+	for len(s) >= 8 {
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		if lower {
+			w = lowerWord(w)
 		}
-		h ^= uint64(c)
-		h *= fnvPrime
+		h = (h ^ w) * hashPrime
+		s = s[8:]
 	}
+	if len(s) > 0 {
+		var w uint64
+		for i := len(s) - 1; i >= 0; i-- {
+			w = w<<8 | uint64(s[i])
+		}
+		if lower {
+			w = lowerWord(w)
+		}
+		h = (h ^ w) * hashPrime
+	}
+	// murmur3 fmix64: a bijection that spreads every bit over the word.
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
 	if h == 0 {
 		h = 1
 	}
 	return h
+}
+
+// lowerWord lower-cases the ASCII letters A-Z among the eight bytes of w
+// (bytes >= 0x80 are left alone).
+func lowerWord(w uint64) uint64 {
+	const high = 0x80 * ones
+	b := w &^ high                  // low seven bits of each byte
+	ge := b + (0x80-'A')*ones       // high bit set where b >= 'A'
+	gt := b + (0x80-'Z'-1)*ones     // high bit set where b > 'Z'
+	upper := (ge &^ gt) &^ w & high // b in A-Z and the byte is ASCII
+	return w | upper>>2             // set 0x20
 }
 
 // appendLower appends s with ASCII letters lower-cased.
