@@ -77,11 +77,14 @@ type Checker struct {
 	nixVersion                    *string
 	nixValid                      day
 	dates                         map[day]*string // interned ValidUntil values
+	nixValidText                  *string         // dates[nixValid]: the ValidUntil of most rows
 	earliestLifted                atomic.Int64    // earliest lifted ValidUntil written
 	sawFree                       atomic.Bool     // some row got nixValid
 	robinson, dnc                 *TypedList
 	hasRobinsonAddr, needNameFold bool
 	emailLists                    bool // Robinson or the internal list holds e-mail addresses
+	// The sets MarkBatch touches ahead, by the keys they are looked up by.
+	touchPhones, touchPNRs, touchEmails []*KeySet
 }
 
 // NewChecker prepares the per-run state: interned dates and version.
@@ -111,6 +114,7 @@ func (s *Set) NewChecker(p Policy) (*Checker, error) {
 		c.nixVersion = &vs
 		c.nixValid = v.addMonths(valid)
 		c.intern(c.nixValid)
+		c.nixValidText = c.dates[c.nixValid]
 		if s.Consents != nil {
 			for _, cs := range s.Consents.byPhone {
 				for _, x := range cs {
@@ -135,6 +139,27 @@ func (s *Set) NewChecker(p Policy) (*Checker, error) {
 	c.hasRobinsonAddr = s.Robinson != nil && s.Robinson.addresses.Len() > 0
 	c.needNameFold = s.Deceased != nil && s.Deceased.nameAddr.Len() > 0
 	c.emailLists = s.Robinson != nil && s.Robinson.emails.Len() > 0 || s.DNC != nil && s.DNC.emails.Len() > 0
+	large := func(dst []*KeySet, sets ...*KeySet) []*KeySet {
+		for _, ks := range sets {
+			if ks.Bytes() >= touchMin {
+				dst = append(dst, ks)
+			}
+		}
+		return dst
+	}
+	c.touchPhones = large(nil, s.NIX)
+	if s.Robinson != nil {
+		c.touchPhones = large(c.touchPhones, s.Robinson.phones)
+		c.touchEmails = large(c.touchEmails, s.Robinson.emails)
+	}
+	if s.DNC != nil {
+		c.touchPhones = large(c.touchPhones, s.DNC.phones)
+		c.touchEmails = large(c.touchEmails, s.DNC.emails)
+		c.touchPNRs = large(c.touchPNRs, s.DNC.pnrs)
+	}
+	if s.Deceased != nil {
+		c.touchPNRs = large(c.touchPNRs, s.Deceased.pnrs)
+	}
 	return c, nil
 }
 
@@ -162,22 +187,30 @@ func (c *Checker) EarliestValidUntil() string {
 type Scratch struct {
 	forget *forgetMatcher
 	a, b   []byte
-	// The phone keys of a block of rows, with their NIXBlockedMask bits;
-	// row i's are keys[off[i]:off[i+1]].
-	keys []uint64
-	bits []uint8
-	off  []int32
-	sink uint64 // keeps the touch pass's loads
+	// The keys of a block of rows: row i's numbers are keys[off[i]:off[i+1]]
+	// (with their NIXBlockedMask bits), its personnummer pnrs[i] and its
+	// e-mail hash emails[i] (0: none).
+	keys         []uint64
+	bits         []uint8
+	off          []int32
+	pnrs, emails []uint64
+	sink         uint64 // keeps the touch pass's loads
 }
 
-// markBlock is how many rows MarkBatch keys and touches at a time: their
-// NIX slots stay in the caches until the rows are marked.
+// markBlock is how many rows MarkBatch keys and touches at a time: the
+// slots touched stay in the caches until the rows are marked.
 const markBlock = 256
 
-// MarkBatch marks rows as Mark does, a block at a time: first the phone
-// keys of the block are computed and their NIX slots loaded in a tight
-// loop, so that the cache misses overlap instead of one per number, then
-// the rows are marked.
+// touchMin is the size from which a KeySet's slots are touched ahead:
+// smaller sets stay in the caches anyway.
+const touchMin = 256 << 10
+
+// MarkBatch marks rows as Mark does, a block at a time: first every key
+// of the block's rows is computed (numbers, personnummer, e-mail) and the
+// slots they hash to in the large sets (NIX; do-not-call, deceased and
+// Robinson when large) are loaded in tight loops, so that their cache
+// misses overlap instead of stalling one lookup at a time; then the rows
+// are marked.
 func (c *Checker) MarkBatch(rows []formats.Row, sc *Scratch) {
 	for len(rows) > 0 {
 		n := min(len(rows), markBlock)
@@ -188,20 +221,41 @@ func (c *Checker) MarkBatch(rows []formats.Row, sc *Scratch) {
 
 func (c *Checker) markBlock(rows []formats.Row, sc *Scratch) {
 	sc.keys, sc.bits, sc.off = sc.keys[:0], sc.bits[:0], sc.off[:0]
+	sc.pnrs, sc.emails = sc.pnrs[:0], sc.emails[:0]
 	for i := range rows {
+		r := &rows[i]
 		sc.off = append(sc.off, int32(len(sc.keys)))
-		if !rows[i].Rejected {
-			sc.appendPhoneKeys(&rows[i])
+		var pnr, email uint64
+		if !r.Rejected {
+			sc.appendPhoneKeys(r)
+			pnr, _ = rowPNR(r)
+			email = c.emailKey(r)
 		}
+		sc.pnrs, sc.emails = append(sc.pnrs, pnr), append(sc.emails, email)
 	}
 	sc.off = append(sc.off, int32(len(sc.keys)))
-	if nix := c.set.NIX; nix.Len() > 0 {
-		sc.sink += nix.touch(sc.keys)
+	for _, ks := range c.touchPhones {
+		sc.sink += ks.touch(sc.keys)
+	}
+	for _, ks := range c.touchPNRs {
+		sc.sink += ks.touch(sc.pnrs)
+	}
+	for _, ks := range c.touchEmails {
+		sc.sink += ks.touch(sc.emails)
 	}
 	for i := range rows {
 		lo, hi := sc.off[i], sc.off[i+1]
-		c.mark(&rows[i], sc, sc.keys[lo:hi], sc.bits[lo:hi])
+		c.mark(&rows[i], sc, sc.keys[lo:hi], sc.bits[lo:hi], sc.pnrs[i], sc.emails[i])
 	}
+}
+
+// emailKey is the hash the e-mail lists are looked up by, 0 if the row
+// has no e-mail or no list holds any.
+func (c *Checker) emailKey(r *formats.Row) uint64 {
+	if r.Email == "" || !c.emailLists {
+		return 0
+	}
+	return hashLower(r.Email)
 }
 
 // appendPhoneKeys appends the keys of the row's valid numbers: phone,
@@ -223,7 +277,8 @@ func (sc *Scratch) appendPhoneKeys(r *formats.Row) {
 // NewScratch returns working memory for one goroutine.
 func (c *Checker) NewScratch() *Scratch {
 	sc := &Scratch{a: make([]byte, 0, 256), b: make([]byte, 0, 256),
-		keys: make([]uint64, 0, 2*markBlock), bits: make([]uint8, 0, 2*markBlock), off: make([]int32, 0, markBlock+1)}
+		keys: make([]uint64, 0, 2*markBlock), bits: make([]uint8, 0, 2*markBlock), off: make([]int32, 0, markBlock+1),
+		pnrs: make([]uint64, 0, markBlock), emails: make([]uint64, 0, markBlock)}
 	if c.set.Forget != nil {
 		sc.forget = newForgetMatcher(c.set.Forget, c.set.forgetKeys)
 	}
@@ -248,24 +303,22 @@ func (c *Checker) Mark(r *formats.Row, sc *Scratch) {
 	}
 	sc.keys, sc.bits = sc.keys[:0], sc.bits[:0]
 	sc.appendPhoneKeys(r)
-	c.mark(r, sc, sc.keys, sc.bits)
+	pnr, _ := rowPNR(r)
+	c.mark(r, sc, sc.keys, sc.bits, pnr, c.emailKey(r))
 }
 
-// mark marks a row that is not rejected; phones and bits are the keys of
-// its valid numbers (appendPhoneKeys). Each key of the row (numbers,
-// personnummer, e-mail) is computed once and used by every register.
-func (c *Checker) mark(r *formats.Row, sc *Scratch, phones []uint64, bits []uint8) {
+// mark marks a row that is not rejected by its keys, each computed once
+// for every register: phones and bits are the keys of its valid numbers
+// (appendPhoneKeys), pnr that of its personnummer (0: none), email that
+// of its e-mail address (emailKey).
+func (c *Checker) mark(r *formats.Row, sc *Scratch, phones []uint64, bits []uint8, pnr, email uint64) {
 	if r.Rejected {
 		return
 	}
 	s := c.set
-	pnr, hasPNR := rowPNR(r)
+	hasPNR := pnr != 0
 	if s.NIX != nil {
 		c.markNIX(r, phones, bits, pnr, hasPNR)
-	}
-	var email uint64
-	if r.Email != "" && c.emailLists {
-		email = hashLower(r.Email)
 	}
 	if s.Robinson != nil {
 		hit := anyKey(phones, s.Robinson.phones) || s.Robinson.emails.Has(email) || c.address(r, sc)
@@ -349,7 +402,11 @@ func (c *Checker) markNIX(r *formats.Row, phones []uint64, bits []uint8, pnr uin
 		}
 	}
 	if until != ongoing {
-		r.ValidUntil = c.dates[until]
+		if until == c.nixValid {
+			r.ValidUntil = c.nixValidText
+		} else {
+			r.ValidUntil = c.dates[until]
+		}
 		if until < c.nixValid {
 			for {
 				cur := c.earliestLifted.Load()
@@ -448,8 +505,7 @@ func (c *Checker) address(r *formats.Row, sc *Scratch) bool {
 	if !c.hasRobinsonAddr || r.Street == "" {
 		return false
 	}
-	sc.a = appendPostal(sc.a[:0], r.PostalCode)
-	if !c.set.Robinson.addrPostals.Has(hashBytes(sc.a)) {
+	if !c.set.Robinson.addrPostals.Has(postalKey(r.PostalCode)) {
 		return false
 	}
 	sc.a = appendAddress(sc.a[:0], r.Street, r.PostalCode)

@@ -13,15 +13,65 @@ func E164Key(s string) (uint64, bool) {
 	if len(s) < 3 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
 		return 0, false
 	}
-	var k uint64
-	for i := 1; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
+	return digitsKey(s[1:])
+}
+
+// digitsKey is the value of s, 1 to 15 decimal digits; ok is false if s
+// holds anything else. Eight digits are read and checked at a time.
+func digitsKey(s string) (uint64, bool) {
+	n := len(s)
+	if n < 8 {
+		var k uint64
+		for i := 0; i < n; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			k = k*10 + uint64(c-'0')
 		}
-		k = k*10 + uint64(c-'0')
+		return k, n > 0
 	}
-	return k, true
+	hi, ok := parse8(load8(s))
+	if !ok {
+		return 0, false
+	}
+	m := n - 8 // digits after the first eight, 0..7
+	if m == 0 {
+		return hi, true
+	}
+	// The last eight bytes overlap the first eight: the overlap (the low
+	// 8-m bytes) becomes leading '0's, which leaves the last m digits.
+	low := uint64(1)<<(8*(8-m)) - 1
+	w := load8(s[n-8:])&^low | zeros&low
+	lo, ok := parse8(w)
+	if !ok {
+		return 0, false
+	}
+	return hi*pow10[m] + lo, true
+}
+
+const zeros = 0x3030303030303030 // "00000000"
+
+var pow10 = [8]uint64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000}
+
+// load8 is the first eight bytes of s, s[0] lowest.
+func load8(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// parse8 is the value of eight ASCII digits loaded by load8 (the first the
+// most significant); ok is false if a byte is not a digit.
+func parse8(w uint64) (uint64, bool) {
+	// A digit has high nibble 3 and stays so when 6 is added.
+	if w&(0xF0*ones) != 0x30*ones || (w+0x06*ones)&(0xF0*ones) != 0x30*ones {
+		return 0, false
+	}
+	w -= zeros
+	w = w*10 + w>>8 // pairs: byte 2i holds digits 2i,2i+1 as a number
+	w = ((w&0x000000FF000000FF)*(100+1000000<<32) + (w>>16&0x000000FF000000FF)*(1+10000<<32)) >> 32
+	return w, true
 }
 
 // appendE164 writes the E.164 text of a phone key: the canonical phone
@@ -35,15 +85,8 @@ func pnrKey(s string) (uint64, bool) {
 	if len(s) != 12 {
 		return 0, false
 	}
-	var k uint64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		k = k*10 + uint64(c-'0')
-	}
-	return k, k != 0
+	k, ok := digitsKey(s)
+	return k, ok && k != 0
 }
 
 // hashBytes is the 64-bit key of a folded value (addresses, names), never
@@ -180,6 +223,26 @@ func appendPostal(dst []byte, s string) []byte {
 		}
 	}
 	return dst
+}
+
+// postalKey is a key of the letters and digits of a postal code, folded
+// as appendPostal folds them, without copying: distinct for codes of up
+// to 12 letters and digits (base 37, never 0; the empty code is 1).
+// Longer codes may share a key, so it only rules matches out.
+func postalKey(s string) uint64 {
+	k := uint64(1)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case '0' <= c && c <= '9':
+			k = k*37 + uint64(c-'0'+1)
+		case 'A' <= c && c <= 'Z':
+			k = k*37 + uint64(c-'A'+11)
+		case 'a' <= c && c <= 'z':
+			k = k*37 + uint64(c-'a'+11)
+		}
+	}
+	return k
 }
 
 // appendNameAddress is the canonical name+address value:

@@ -180,8 +180,7 @@ func loadTyped(ctx context.Context, src Source, files []file, opts *LoadOptions,
 			if street, postal, ok := strings.Cut(v, "|"); ok && strings.TrimSpace(street) != "" {
 				buf = appendAddress(buf[:0], street, postal)
 				addrs = append(addrs, hashBytes(buf))
-				buf = appendPostal(buf[:0], postal)
-				postals = append(postals, hashBytes(buf))
+				postals = append(postals, postalKey(postal))
 				return nil
 			}
 		}

@@ -114,6 +114,7 @@ func readSnapshotKeys(r io.Reader, h snapshotHeader) (*KeySet, error) {
 	for i := 0; i < len(payload); i += 8 {
 		s.insert(binary.LittleEndian.Uint64(payload[i:]))
 	}
+	s.buildFilter()
 	return s, nil
 }
 
