@@ -6,9 +6,13 @@ import (
 )
 
 // KeySet is an immutable set of non-zero 64-bit keys: an open-addressing
-// hash table with linear probing at a load factor of at most 2/3. A lookup
-// costs one multiplication and, for a large set, about one cache miss. A
-// set of 3 million keys takes 36 MB. Safe for concurrent use.
+// hash table at a load factor of at most 2/3, probed linearly by buckets
+// of eight slots, one cache line: a key goes to the first empty slot from
+// its bucket on. A lookup costs one multiplication and, for a large set,
+// about one cache miss; it compares the eight slots of a bucket without a
+// branch on each, and needs the next bucket only when the bucket is full
+// (about one in eight at 2/3). A set of 3 million keys takes 36 MB. Safe
+// for concurrent use.
 //
 // A set of up to filterMaxKeys keys also has a one-bit-per-key filter of
 // 32 bits per key: most keys looked up in such a set (do-not-call,
@@ -33,8 +37,7 @@ const hashMul = 0x9E3779B97F4A7C15
 // collapse. keys is not retained.
 func newKeySet(keys []uint64) *KeySet {
 	s := &KeySet{}
-	size := len(keys) + len(keys)/2 + 8
-	s.slots = allocSlots(s, size)
+	s.slots = allocSlots(s, tableSize(len(keys)))
 	for _, k := range keys {
 		s.insert(k)
 	}
@@ -61,26 +64,39 @@ func (s *KeySet) buildFilter() {
 	}
 }
 
-func (s *KeySet) slot(k uint64) uint64 {
-	hi, _ := bits.Mul64(k*hashMul, uint64(len(s.slots)))
-	return hi
+// bucketSlots is the slots of a bucket: 64 bytes, one cache line (the
+// slots of a large set are page-aligned).
+const bucketSlots = 8
+
+// tableSize is the slots of a set of n keys: a load factor of at most 2/3,
+// in whole buckets.
+func tableSize(n int) int {
+	return (n + n/2 + bucketSlots + bucketSlots - 1) &^ (bucketSlots - 1)
+}
+
+// bucket is the index of the first slot of k's bucket.
+func (s *KeySet) bucket(k uint64) uint64 {
+	hi, _ := bits.Mul64(k*hashMul, uint64(len(s.slots)/bucketSlots))
+	return hi * bucketSlots
 }
 
 func (s *KeySet) insert(k uint64) {
 	if k == 0 {
 		return
 	}
-	i := s.slot(k)
+	i := s.bucket(k)
 	for {
-		switch s.slots[i] {
-		case 0:
-			s.slots[i] = k
-			s.n++
-			return
-		case k:
-			return
+		for j := i; j < i+bucketSlots; j++ {
+			switch s.slots[j] {
+			case 0:
+				s.slots[j] = k
+				s.n++
+				return
+			case k:
+				return
+			}
 		}
-		i++
+		i += bucketSlots
 		if i == uint64(len(s.slots)) {
 			i = 0
 		}
@@ -97,24 +113,29 @@ func (s *KeySet) Has(k uint64) bool {
 			return false
 		}
 	}
-	i := s.slot(k)
+	i := s.bucket(k)
 	for {
-		v := s.slots[i]
-		if v == k {
+		b := (*[bucketSlots]uint64)(s.slots[i:])
+		if zero(b[0]^k)|zero(b[1]^k)|zero(b[2]^k)|zero(b[3]^k)|
+			zero(b[4]^k)|zero(b[5]^k)|zero(b[6]^k)|zero(b[7]^k) != 0 {
 			return true
 		}
-		if v == 0 {
+		if b[bucketSlots-1] == 0 { // not full: k would be here
 			return false
 		}
-		i++
+		i += bucketSlots
 		if i == uint64(len(s.slots)) {
 			i = 0
 		}
 	}
 }
 
+// zero is 1 if d is 0, else 0, without a branch: the top bit of d | -d
+// is set for every d but 0.
+func zero(d uint64) uint64 { return ^(d | -d) >> 63 }
+
 // touch loads what Has of each key loads first (the filter word, else the
-// slot) and returns a value made of them, so the loads are not dropped.
+// bucket) and returns a value made of them, so the loads are not dropped.
 // Without a branch on the values the loop runs ahead and the cache misses
 // of many keys overlap; the lookups that follow find them in the caches.
 // s must not be empty.
@@ -127,7 +148,7 @@ func (s *KeySet) touch(keys []uint64) uint64 {
 		return t
 	}
 	for _, k := range keys {
-		t += s.slots[s.slot(k)]
+		t += s.slots[s.bucket(k)]
 	}
 	return t
 }

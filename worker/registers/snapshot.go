@@ -110,7 +110,7 @@ func readSnapshotKeys(r io.Reader, h snapshotHeader) (*KeySet, error) {
 		return nil, fmt.Errorf("snapshot keys: checksum mismatch: %w", ErrFormat)
 	}
 	s := &KeySet{}
-	s.slots = allocSlots(s, int(h.Count+h.Count/2+8))
+	s.slots = allocSlots(s, tableSize(h.Count))
 	for i := 0; i < len(payload); i += 8 {
 		s.insert(binary.LittleEndian.Uint64(payload[i:]))
 	}
