@@ -160,6 +160,9 @@ func (s *Set) NewChecker(p Policy) (*Checker, error) {
 	if s.Deceased != nil {
 		c.touchPNRs = large(c.touchPNRs, s.Deceased.pnrs)
 	}
+	if s.NIX.Len() > 0 && s.Consents != nil {
+		c.touchPhones = large(c.touchPhones, s.Consents.phones)
+	}
 	return c, nil
 }
 
@@ -443,7 +446,7 @@ const (
 // row's personnummer). until is how long the lift holds.
 func (c *Checker) lift(k, pnr uint64, hasPNR bool) (st numState, until day, info uint8) {
 	best := noDay
-	if cs := c.set.Consents; cs != nil {
+	if cs := c.set.Consents; cs != nil && cs.phones.Has(k) {
 		for _, x := range cs.byPhone[k] {
 			switch {
 			case x.company != c.company:
@@ -461,8 +464,10 @@ func (c *Checker) lift(k, pnr uint64, hasPNR bool) (st numState, until day, info
 		return numConsent, best, info
 	}
 	if cu := c.set.Customers; cu != nil {
-		best = c.customer(cu.byPhone[k], best)
-		if hasPNR {
+		if cu.phones.Has(k) {
+			best = c.customer(cu.byPhone[k], best)
+		}
+		if hasPNR && cu.pnrs.Has(pnr) {
 			best = c.customer(cu.byPNR[pnr], best)
 		}
 		if best != noDay {

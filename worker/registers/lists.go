@@ -12,6 +12,7 @@ import (
 // and when.
 type Consents struct {
 	byPhone map[uint64][]consent
+	phones  *KeySet // the keys of byPhone: most listed numbers have no consent, and a set rules them out cheaper than the map
 	n       int
 }
 
@@ -25,6 +26,8 @@ type consent struct {
 type Customers struct {
 	byPhone map[uint64][]customer
 	byPNR   map[uint64][]customer
+	phones  *KeySet // the keys of byPhone
+	pnrs    *KeySet // the keys of byPNR
 	n       int
 }
 
@@ -97,8 +100,18 @@ func loadConsents(ctx context.Context, src Source, files []file, opts *LoadOptio
 	if err != nil {
 		return nil, err
 	}
-	in.Entries, in.Bytes = c.n, int64(c.n)*64
+	c.phones = keysOf(c.byPhone)
+	in.Entries, in.Bytes = c.n, int64(c.n)*64+c.phones.Bytes()
 	return &loaded{in, c}, nil
+}
+
+// keysOf is the set of a map's keys.
+func keysOf[V any](m map[uint64]V) *KeySet {
+	keys := make([]uint64, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	return newKeySet(keys)
 }
 
 // loadCustomers reads phone_or_pnr,company,contract_end. A value written
@@ -140,7 +153,8 @@ func loadCustomers(ctx context.Context, src Source, files []file, opts *LoadOpti
 	if err != nil {
 		return nil, err
 	}
-	in.Entries, in.Bytes = c.n, int64(c.n)*64
+	c.phones, c.pnrs = keysOf(c.byPhone), keysOf(c.byPNR)
+	in.Entries, in.Bytes = c.n, int64(c.n)*64+c.phones.Bytes()+c.pnrs.Bytes()
 	return &loaded{in, c}, nil
 }
 
