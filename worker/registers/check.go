@@ -72,6 +72,7 @@ type Policy struct {
 type Checker struct {
 	set                           *Set
 	company                       string
+	consentCo, customerCo         uint32 // the company's id among consents' and customers' (noCompany: none)
 	asOf                          day
 	consentMonths, customerMonths int
 	nixVersion                    *string
@@ -108,6 +109,13 @@ func (s *Set) NewChecker(p Policy) (*Checker, error) {
 		valid = NIXValidMonths
 	}
 	c.earliestLifted.Store(int64(ongoing))
+	c.consentCo, c.customerCo = noCompany, noCompany
+	if s.Consents != nil {
+		c.consentCo = s.Consents.companies.find(c.company)
+	}
+	if s.Customers != nil {
+		c.customerCo = s.Customers.companies.find(c.company)
+	}
 	if in := s.Info(NIXName); in.Used {
 		v, _ := parseDay(in.Version)
 		vs := v.String()
@@ -116,21 +124,17 @@ func (s *Set) NewChecker(p Policy) (*Checker, error) {
 		c.intern(c.nixValid)
 		c.nixValidText = c.dates[c.nixValid]
 		if s.Consents != nil {
-			for _, cs := range s.Consents.byPhone {
-				for _, x := range cs {
-					if x.company == c.company {
-						c.intern(min(x.date.addMonths(c.consentMonths), c.nixValid))
-					}
+			for _, x := range s.Consents.list {
+				if x.company == c.consentCo {
+					c.intern(min(x.date.addMonths(c.consentMonths), c.nixValid))
 				}
 			}
 		}
 		if s.Customers != nil {
-			for _, m := range []map[uint64][]customer{s.Customers.byPhone, s.Customers.byPNR} {
-				for _, cs := range m {
-					for _, x := range cs {
-						if x.company == c.company && x.end != ongoing {
-							c.intern(min(x.end.addMonths(c.customerMonths), c.nixValid))
-						}
+			for _, l := range [][]customer{s.Customers.phoneList, s.Customers.pnrList} {
+				for _, x := range l {
+					if x.company == c.customerCo && x.end != ongoing {
+						c.intern(min(x.end.addMonths(c.customerMonths), c.nixValid))
 					}
 				}
 			}
@@ -447,9 +451,9 @@ const (
 func (c *Checker) lift(k, pnr uint64, hasPNR bool) (st numState, until day, info uint8) {
 	best := noDay
 	if cs := c.set.Consents; cs != nil && cs.phones.Has(k) {
-		for _, x := range cs.byPhone[k] {
+		for _, x := range cs.of(k) {
 			switch {
-			case x.company != c.company:
+			case x.company != c.consentCo:
 				info |= infoOther
 			case x.date > c.asOf:
 				info |= infoFuture
@@ -465,10 +469,10 @@ func (c *Checker) lift(k, pnr uint64, hasPNR bool) (st numState, until day, info
 	}
 	if cu := c.set.Customers; cu != nil {
 		if cu.phones.Has(k) {
-			best = c.customer(cu.byPhone[k], best)
+			best = c.customer(cu.ofPhone(k), best)
 		}
 		if hasPNR && cu.pnrs.Has(pnr) {
-			best = c.customer(cu.byPNR[pnr], best)
+			best = c.customer(cu.ofPNR(pnr), best)
 		}
 		if best != noDay {
 			return numCustomer, best, info
@@ -479,7 +483,7 @@ func (c *Checker) lift(k, pnr uint64, hasPNR bool) (st numState, until day, info
 
 func (c *Checker) customer(cs []customer, best day) day {
 	for _, x := range cs {
-		if x.company != c.company {
+		if x.company != c.customerCo {
 			continue
 		}
 		if x.end == ongoing {
