@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -115,12 +116,18 @@ func newSuppressFixture(b testing.TB) *suppressFixture {
 		b.Fatal(err)
 	}
 	b.Logf("NIX snapshot built in %v", time.Since(t0))
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
 	t0 = time.Now()
 	genSet, err := registers.Load(ctx, store, opts)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("registers loaded in %v (NIX from its snapshot, the rest parsed)", time.Since(t0))
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
+	b.Logf("registers hold %d heap objects, %d heap bytes", int64(m1.HeapObjects)-int64(m0.HeapObjects), int64(m1.HeapAlloc)-int64(m0.HeapAlloc))
 	if in := genSet.Info(registers.NIXName); !in.Snapshot || in.Entries < 2_900_000 {
 		b.Fatalf("NIX = %+v, want a snapshot of about 3M numbers", in)
 	}
