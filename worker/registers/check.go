@@ -205,17 +205,17 @@ type Scratch struct {
 }
 
 // markBlock is how many rows MarkBatch keys and touches at a time: the
-// slots touched stay in the caches until the rows are marked.
+// buckets touched stay in the caches until the rows are marked.
 const markBlock = 256
 
-// touchMin is the size from which a KeySet's slots are touched ahead:
+// touchMin is the size from which a KeySet is touched ahead:
 // smaller sets stay in the caches anyway.
 const touchMin = 256 << 10
 
 // MarkBatch marks rows as Mark does, a block at a time: first every key
 // of the block's rows is computed (numbers, personnummer, e-mail) and the
-// slots they hash to in the large sets (NIX; do-not-call, deceased and
-// Robinson when large) are loaded in tight loops, so that their cache
+// buckets they hash to in the large sets (NIX; consents, do-not-call,
+// deceased and Robinson when large) are loaded in tight loops, so that their cache
 // misses overlap instead of stalling one lookup at a time; then the rows
 // are marked.
 func (c *Checker) MarkBatch(rows []formats.Row, sc *Scratch) {
