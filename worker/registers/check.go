@@ -72,15 +72,20 @@ type Policy struct {
 type Checker struct {
 	set                           *Set
 	company                       string
+	consentCo, customerCo         uint32 // the company's id among consents' and customers' (noCompany: none)
 	asOf                          day
 	consentMonths, customerMonths int
 	nixVersion                    *string
 	nixValid                      day
 	dates                         map[day]*string // interned ValidUntil values
+	nixValidText                  *string         // dates[nixValid]: the ValidUntil of most rows
 	earliestLifted                atomic.Int64    // earliest lifted ValidUntil written
 	sawFree                       atomic.Bool     // some row got nixValid
 	robinson, dnc                 *TypedList
 	hasRobinsonAddr, needNameFold bool
+	emailLists                    bool // Robinson or the internal list holds e-mail addresses
+	// The sets MarkBatch touches ahead, by the keys they are looked up by.
+	touchPhones, touchPNRs, touchEmails []*KeySet
 }
 
 // NewChecker prepares the per-run state: interned dates and version.
@@ -104,28 +109,32 @@ func (s *Set) NewChecker(p Policy) (*Checker, error) {
 		valid = NIXValidMonths
 	}
 	c.earliestLifted.Store(int64(ongoing))
+	c.consentCo, c.customerCo = noCompany, noCompany
+	if s.Consents != nil {
+		c.consentCo = s.Consents.companies.find(c.company)
+	}
+	if s.Customers != nil {
+		c.customerCo = s.Customers.companies.find(c.company)
+	}
 	if in := s.Info(NIXName); in.Used {
 		v, _ := parseDay(in.Version)
 		vs := v.String()
 		c.nixVersion = &vs
 		c.nixValid = v.addMonths(valid)
 		c.intern(c.nixValid)
+		c.nixValidText = c.dates[c.nixValid]
 		if s.Consents != nil {
-			for _, cs := range s.Consents.byPhone {
-				for _, x := range cs {
-					if x.company == c.company {
-						c.intern(min(x.date.addMonths(c.consentMonths), c.nixValid))
-					}
+			for _, x := range s.Consents.list {
+				if x.company == c.consentCo {
+					c.intern(min(x.date.addMonths(c.consentMonths), c.nixValid))
 				}
 			}
 		}
 		if s.Customers != nil {
-			for _, m := range []map[uint64][]customer{s.Customers.byPhone, s.Customers.byPNR} {
-				for _, cs := range m {
-					for _, x := range cs {
-						if x.company == c.company && x.end != ongoing {
-							c.intern(min(x.end.addMonths(c.customerMonths), c.nixValid))
-						}
+			for _, l := range [][]customer{s.Customers.phoneList, s.Customers.pnrList} {
+				for _, x := range l {
+					if x.company == c.customerCo && x.end != ongoing {
+						c.intern(min(x.end.addMonths(c.customerMonths), c.nixValid))
 					}
 				}
 			}
@@ -133,6 +142,31 @@ func (s *Set) NewChecker(p Policy) (*Checker, error) {
 	}
 	c.hasRobinsonAddr = s.Robinson != nil && s.Robinson.addresses.Len() > 0
 	c.needNameFold = s.Deceased != nil && s.Deceased.nameAddr.Len() > 0
+	c.emailLists = s.Robinson != nil && s.Robinson.emails.Len() > 0 || s.DNC != nil && s.DNC.emails.Len() > 0
+	large := func(dst []*KeySet, sets ...*KeySet) []*KeySet {
+		for _, ks := range sets {
+			if ks.Bytes() >= touchMin {
+				dst = append(dst, ks)
+			}
+		}
+		return dst
+	}
+	c.touchPhones = large(nil, s.NIX)
+	if s.Robinson != nil {
+		c.touchPhones = large(c.touchPhones, s.Robinson.phones)
+		c.touchEmails = large(c.touchEmails, s.Robinson.emails)
+	}
+	if s.DNC != nil {
+		c.touchPhones = large(c.touchPhones, s.DNC.phones)
+		c.touchEmails = large(c.touchEmails, s.DNC.emails)
+		c.touchPNRs = large(c.touchPNRs, s.DNC.pnrs)
+	}
+	if s.Deceased != nil {
+		c.touchPNRs = large(c.touchPNRs, s.Deceased.pnrs)
+	}
+	if s.NIX.Len() > 0 && s.Consents != nil {
+		c.touchPhones = large(c.touchPhones, s.Consents.phones)
+	}
 	return c, nil
 }
 
@@ -160,20 +194,98 @@ func (c *Checker) EarliestValidUntil() string {
 type Scratch struct {
 	forget *forgetMatcher
 	a, b   []byte
+	// The keys of a block of rows: row i's numbers are keys[off[i]:off[i+1]]
+	// (with their NIXBlockedMask bits), its personnummer pnrs[i] and its
+	// e-mail hash emails[i] (0: none).
+	keys         []uint64
+	bits         []uint8
+	off          []int32
+	pnrs, emails []uint64
+	sink         uint64 // keeps the touch pass's loads
 }
 
-// MarkBatch marks rows as Mark does. (A pass that touched every row's NIX
-// slots first, to overlap the cache misses, measured no faster than
-// marking row by row: BenchmarkMark batch vs row.)
+// markBlock is how many rows MarkBatch keys and touches at a time: the
+// buckets touched stay in the caches until the rows are marked.
+const markBlock = 256
+
+// touchMin is the size from which a KeySet is touched ahead:
+// smaller sets stay in the caches anyway.
+const touchMin = 256 << 10
+
+// MarkBatch marks rows as Mark does, a block at a time: first every key
+// of the block's rows is computed (numbers, personnummer, e-mail) and the
+// buckets they hash to in the large sets (NIX; consents, do-not-call,
+// deceased and Robinson when large) are loaded in tight loops, so that their cache
+// misses overlap instead of stalling one lookup at a time; then the rows
+// are marked.
 func (c *Checker) MarkBatch(rows []formats.Row, sc *Scratch) {
+	for len(rows) > 0 {
+		n := min(len(rows), markBlock)
+		c.markBlock(rows[:n], sc)
+		rows = rows[n:]
+	}
+}
+
+func (c *Checker) markBlock(rows []formats.Row, sc *Scratch) {
+	sc.keys, sc.bits, sc.off = sc.keys[:0], sc.bits[:0], sc.off[:0]
+	sc.pnrs, sc.emails = sc.pnrs[:0], sc.emails[:0]
 	for i := range rows {
-		c.Mark(&rows[i], sc)
+		r := &rows[i]
+		sc.off = append(sc.off, int32(len(sc.keys)))
+		var pnr, email uint64
+		if !r.Rejected {
+			sc.appendPhoneKeys(r)
+			pnr, _ = rowPNR(r)
+			email = c.emailKey(r)
+		}
+		sc.pnrs, sc.emails = append(sc.pnrs, pnr), append(sc.emails, email)
+	}
+	sc.off = append(sc.off, int32(len(sc.keys)))
+	for _, ks := range c.touchPhones {
+		sc.sink += ks.touch(sc.keys)
+	}
+	for _, ks := range c.touchPNRs {
+		sc.sink += ks.touch(sc.pnrs)
+	}
+	for _, ks := range c.touchEmails {
+		sc.sink += ks.touch(sc.emails)
+	}
+	for i := range rows {
+		lo, hi := sc.off[i], sc.off[i+1]
+		c.mark(&rows[i], sc, sc.keys[lo:hi], sc.bits[lo:hi], sc.pnrs[i], sc.emails[i])
+	}
+}
+
+// emailKey is the hash the e-mail lists are looked up by, 0 if the row
+// has no e-mail or no list holds any.
+func (c *Checker) emailKey(r *formats.Row) uint64 {
+	if r.Email == "" || !c.emailLists {
+		return 0
+	}
+	return hashLower(r.Email)
+}
+
+// appendPhoneKeys appends the keys of the row's valid numbers: phone,
+// mobile, then Phones, each with its NIXBlockedMask bit.
+func (sc *Scratch) appendPhoneKeys(r *formats.Row) {
+	if k, ok := E164Key(r.PhoneE164); ok {
+		sc.keys, sc.bits = append(sc.keys, k), append(sc.bits, MaskPhone)
+	}
+	if k, ok := E164Key(r.MobileE164); ok {
+		sc.keys, sc.bits = append(sc.keys, k), append(sc.bits, MaskMobile)
+	}
+	for i, p := range r.Phones {
+		if k, ok := E164Key(p); ok {
+			sc.keys, sc.bits = append(sc.keys, k), append(sc.bits, PhoneBit(i))
+		}
 	}
 }
 
 // NewScratch returns working memory for one goroutine.
 func (c *Checker) NewScratch() *Scratch {
-	sc := &Scratch{a: make([]byte, 0, 256), b: make([]byte, 0, 256)}
+	sc := &Scratch{a: make([]byte, 0, 256), b: make([]byte, 0, 256),
+		keys: make([]uint64, 0, 2*markBlock), bits: make([]uint8, 0, 2*markBlock), off: make([]int32, 0, markBlock+1),
+		pnrs: make([]uint64, 0, markBlock), emails: make([]uint64, 0, markBlock)}
 	if c.set.Forget != nil {
 		sc.forget = newForgetMatcher(c.set.Forget, c.set.forgetKeys)
 	}
@@ -196,19 +308,34 @@ func (c *Checker) Mark(r *formats.Row, sc *Scratch) {
 	if r.Rejected {
 		return
 	}
+	sc.keys, sc.bits = sc.keys[:0], sc.bits[:0]
+	sc.appendPhoneKeys(r)
+	pnr, _ := rowPNR(r)
+	c.mark(r, sc, sc.keys, sc.bits, pnr, c.emailKey(r))
+}
+
+// mark marks a row that is not rejected by its keys, each computed once
+// for every register: phones and bits are the keys of its valid numbers
+// (appendPhoneKeys), pnr that of its personnummer (0: none), email that
+// of its e-mail address (emailKey).
+func (c *Checker) mark(r *formats.Row, sc *Scratch, phones []uint64, bits []uint8, pnr, email uint64) {
+	if r.Rejected {
+		return
+	}
 	s := c.set
+	hasPNR := pnr != 0
 	if s.NIX != nil {
-		c.markNIX(r)
+		c.markNIX(r, phones, bits, pnr, hasPNR)
 	}
 	if s.Robinson != nil {
-		hit := c.anyPhone(r, s.Robinson.phones) || c.email(r, s.Robinson.emails) || c.address(r, sc)
+		hit := anyKey(phones, s.Robinson.phones) || s.Robinson.emails.Has(email) || c.address(r, sc)
 		r.Robinson = formats.Bool(hit)
 		if hit {
 			r.AddReason(ReasonRobinson)
 		}
 	}
 	if s.DNC != nil {
-		hit := c.anyPhone(r, s.DNC.phones) || c.email(r, s.DNC.emails) || c.pnr(r, s.DNC.pnrs)
+		hit := anyKey(phones, s.DNC.phones) || s.DNC.emails.Has(email) || (hasPNR && s.DNC.pnrs.Has(pnr))
 		r.InternalDNC = formats.Bool(hit)
 		if hit {
 			r.AddReason(ReasonInternalDNC)
@@ -216,8 +343,8 @@ func (c *Checker) Mark(r *formats.Row, sc *Scratch) {
 	}
 	if s.Deceased != nil {
 		var hit bool
-		if k, ok := rowPNR(r); ok {
-			hit = s.Deceased.pnrs.Has(k)
+		if hasPNR {
+			hit = s.Deceased.pnrs.Has(pnr)
 		} else if c.needNameFold && r.Street != "" && r.PostalCode != "" {
 			sc.a = appendNameAddress(sc.a[:0], r.FirstName, r.LastName, r.Street, r.PostalCode)
 			hit = s.Deceased.nameAddr.Has(hashBytes(sc.a))
@@ -228,14 +355,14 @@ func (c *Checker) Mark(r *formats.Row, sc *Scratch) {
 		}
 	}
 	if s.Forget != nil {
-		hit := c.forgotten(r, sc)
+		hit := c.forgotten(r, sc, phones)
 		r.Erased = formats.Bool(hit)
 		if hit {
 			r.AddReason(ReasonErased)
 		}
 	}
-	if s.Addresses != nil {
-		c.markAddress(r, sc)
+	if s.Addresses != nil && hasPNR {
+		c.markAddress(r, sc, phones, pnr)
 	}
 }
 
@@ -246,26 +373,22 @@ func rowPNR(r *formats.Row) (uint64, bool) {
 	return pnrKey(r.PNR)
 }
 
-func (c *Checker) markNIX(r *formats.Row) {
+func (c *Checker) markNIX(r *formats.Row, phones []uint64, bits []uint8, pnr uint64, hasPNR bool) {
 	var mask uint8
 	listed, consented, free := false, false, false
 	until := ongoing
 	var info uint8
-	one := func(e164 string, bit uint8) {
-		k, ok := E164Key(e164)
-		if !ok {
-			return
-		}
+	for i, k := range phones {
 		if !c.set.NIX.Has(k) {
 			free = true
-			return
+			continue
 		}
 		listed = true
-		st, u, in := c.lift(r, k)
+		st, u, in := c.lift(k, pnr, hasPNR)
 		info |= in
 		switch st {
 		case numBlocked:
-			mask |= bit
+			mask |= bits[i]
 		case numConsent:
 			consented = true
 			until = min(until, u)
@@ -274,11 +397,6 @@ func (c *Checker) markNIX(r *formats.Row) {
 			until = min(until, u)
 			r.AddReason(ReasonNIXCustomerExempt)
 		}
-	}
-	one(r.PhoneE164, MaskPhone)
-	one(r.MobileE164, MaskMobile)
-	for i, p := range r.Phones {
-		one(p, PhoneBit(i))
 	}
 	r.NIXListed = formats.Bool(listed)
 	r.NIXConsent = formats.Bool(consented)
@@ -291,7 +409,11 @@ func (c *Checker) markNIX(r *formats.Row) {
 		}
 	}
 	if until != ongoing {
-		r.ValidUntil = c.dates[until]
+		if until == c.nixValid {
+			r.ValidUntil = c.nixValidText
+		} else {
+			r.ValidUntil = c.dates[until]
+		}
 		if until < c.nixValid {
 			for {
 				cur := c.earliestLifted.Load()
@@ -326,12 +448,12 @@ const (
 // (and not after it), or by a customer relationship with the company whose
 // contract ended at most CustomerMonths before as-of (by number or by the
 // row's personnummer). until is how long the lift holds.
-func (c *Checker) lift(r *formats.Row, k uint64) (st numState, until day, info uint8) {
+func (c *Checker) lift(k, pnr uint64, hasPNR bool) (st numState, until day, info uint8) {
 	best := noDay
-	if cs := c.set.Consents; cs != nil {
-		for _, x := range cs.byPhone[k] {
+	if cs := c.set.Consents; cs != nil && cs.phones.Has(k) {
+		for _, x := range cs.of(k) {
 			switch {
-			case x.company != c.company:
+			case x.company != c.consentCo:
 				info |= infoOther
 			case x.date > c.asOf:
 				info |= infoFuture
@@ -346,9 +468,11 @@ func (c *Checker) lift(r *formats.Row, k uint64) (st numState, until day, info u
 		return numConsent, best, info
 	}
 	if cu := c.set.Customers; cu != nil {
-		best = c.customer(cu.byPhone[k], best)
-		if pk, ok := rowPNR(r); ok {
-			best = c.customer(cu.byPNR[pk], best)
+		if cu.phones.Has(k) {
+			best = c.customer(cu.ofPhone(k), best)
+		}
+		if hasPNR && cu.pnrs.Has(pnr) {
+			best = c.customer(cu.ofPNR(pnr), best)
 		}
 		if best != noDay {
 			return numCustomer, best, info
@@ -359,7 +483,7 @@ func (c *Checker) lift(r *formats.Row, k uint64) (st numState, until day, info u
 
 func (c *Checker) customer(cs []customer, best day) day {
 	for _, x := range cs {
-		if x.company != c.company {
+		if x.company != c.customerCo {
 			continue
 		}
 		if x.end == ongoing {
@@ -373,79 +497,57 @@ func (c *Checker) customer(cs []customer, best day) day {
 	return best
 }
 
-func (c *Checker) anyPhone(r *formats.Row, ks *KeySet) bool {
+// anyKey reports whether one of keys is in ks.
+func anyKey(keys []uint64, ks *KeySet) bool {
 	if ks.Len() == 0 {
 		return false
 	}
-	if k, ok := E164Key(r.PhoneE164); ok && ks.Has(k) {
-		return true
-	}
-	if k, ok := E164Key(r.MobileE164); ok && ks.Has(k) {
-		return true
-	}
-	for _, p := range r.Phones {
-		if k, ok := E164Key(p); ok && ks.Has(k) {
+	for _, k := range keys {
+		if ks.Has(k) {
 			return true
 		}
 	}
 	return false
 }
 
-func (c *Checker) email(r *formats.Row, ks *KeySet) bool {
-	return r.Email != "" && ks.Len() > 0 && ks.Has(hashLower(r.Email))
-}
-
-func (c *Checker) pnr(r *formats.Row, ks *KeySet) bool {
-	k, ok := rowPNR(r)
-	return ok && ks.Has(k)
-}
-
 func (c *Checker) address(r *formats.Row, sc *Scratch) bool {
 	if !c.hasRobinsonAddr || r.Street == "" {
 		return false
 	}
-	sc.a = appendPostal(sc.a[:0], r.PostalCode)
-	if !c.set.Robinson.addrPostals.Has(hashBytes(sc.a)) {
+	if !c.set.Robinson.addrPostals.Has(postalKey(r.PostalCode)) {
 		return false
 	}
 	sc.a = appendAddress(sc.a[:0], r.Street, r.PostalCode)
 	return c.set.Robinson.addresses.Has(hashBytes(sc.a))
 }
 
-func (c *Checker) forgotten(r *formats.Row, sc *Scratch) bool {
+// forgotten hashes the row's values of the kinds the forget list holds.
+func (c *Checker) forgotten(r *formats.Row, sc *Scratch, phones []uint64) bool {
 	fm := sc.forget
-	if fm == nil || len(fm.macs) == 0 {
+	if fm == nil || fm.kinds == 0 {
 		return false
 	}
-	if r.PNRValid && len(r.PNR) == 12 {
+	if fm.holds(kindPNR) && r.PNRValid && len(r.PNR) == 12 {
 		sc.a = append(sc.a[:0], r.PNR...)
 		if fm.has(kindPNR, sc.a) {
 			return true
 		}
 	}
-	phone := func(e164 string) bool {
-		k, ok := E164Key(e164)
-		if !ok {
-			return false
-		}
-		sc.a = appendE164(sc.a[:0], k)
-		return fm.has(kindPhone, sc.a)
-	}
-	if phone(r.PhoneE164) || phone(r.MobileE164) {
-		return true
-	}
-	for _, p := range r.Phones {
-		if phone(p) {
-			return true
+	if fm.holds(kindPhone) {
+		for _, k := range phones {
+			sc.a = appendE164(sc.a[:0], k)
+			if fm.has(kindPhone, sc.a) {
+				return true
+			}
 		}
 	}
-	if r.Email != "" {
+	if fm.holds(kindEmail) && r.Email != "" {
 		sc.a = appendLower(sc.a[:0], r.Email)
 		if fm.has(kindEmail, sc.a) {
 			return true
 		}
 	}
-	if (r.FirstName != "" || r.LastName != "") && r.Street != "" && r.PostalCode != "" {
+	if fm.holds(kindNameAddress) && (r.FirstName != "" || r.LastName != "") && r.Street != "" && r.PostalCode != "" {
 		sc.a = appendNameAddress(sc.a[:0], r.FirstName, r.LastName, r.Street, r.PostalCode)
 		if fm.has(kindNameAddress, sc.a) {
 			return true
@@ -454,18 +556,15 @@ func (c *Checker) forgotten(r *formats.Row, sc *Scratch) bool {
 	return false
 }
 
-func (c *Checker) markAddress(r *formats.Row, sc *Scratch) {
-	k, ok := rowPNR(r)
-	if !ok {
-		return
-	}
-	i, ok := c.set.Addresses.byPNR[k]
+func (c *Checker) markAddress(r *formats.Row, sc *Scratch, phones []uint64, pnr uint64) {
+	i, ok := c.set.Addresses.byPNR[pnr]
 	if !ok {
 		return
 	}
 	p := &c.set.Addresses.people[i]
 	if len(p.phones) > 0 {
-		if has, match := ownerMatch(r, p.phones); has {
+		if len(phones) > 0 {
+			match := ownerMatch(phones, p.phones)
 			r.PhoneOwnerMatch = formats.Bool(match)
 			if !match {
 				r.AddReason(ReasonPhoneOwnerMismatch)
@@ -499,19 +598,13 @@ func (c *Checker) markAddress(r *formats.Row, sc *Scratch) {
 	}
 }
 
-// ownerMatch reports whether the row has a valid number (has) and whether
-// one of them is among the person's.
-func ownerMatch(r *formats.Row, phones []uint64) (has, match bool) {
-	test := func(e164 string) {
-		if k, ok := E164Key(e164); ok {
-			has = true
-			match = match || slices.Contains(phones, k)
+// ownerMatch reports whether one of the row's numbers is among the
+// person's.
+func ownerMatch(row, person []uint64) bool {
+	for _, k := range row {
+		if slices.Contains(person, k) {
+			return true
 		}
 	}
-	test(r.PhoneE164)
-	test(r.MobileE164)
-	for _, p := range r.Phones {
-		test(p)
-	}
-	return has, match
+	return false
 }

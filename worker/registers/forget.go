@@ -223,6 +223,7 @@ func parseForgetEntry(t *table) (ForgetEntry, error) {
 // Forget is the loaded forget list: the hashes under each key id.
 type Forget struct {
 	byKey map[string]map[forgetKey]struct{}
+	kinds map[string]uint8 // per key id: the kinds (1<<kind) of its entries
 	n     int
 }
 
@@ -251,7 +252,7 @@ func (f *Forget) checkKeys(keys []ForgetKey) error {
 }
 
 func loadForget(ctx context.Context, src Source, files []file, _ *LoadOptions) (*loaded, error) {
-	f := &Forget{byKey: map[string]map[forgetKey]struct{}{}}
+	f := &Forget{byKey: map[string]map[forgetKey]struct{}{}, kinds: map[string]uint8{}}
 	in := newInfo(ForgetName, files)
 	err := forTables(ctx, src, files, []string{"key_id", "kind", "hmac"}, func(t *table) error {
 		e, err := parseForgetEntry(t)
@@ -266,6 +267,7 @@ func loadForget(ctx context.Context, src Source, files []file, _ *LoadOptions) (
 		k := forgetKey{uint8(slices.Index(ForgetKinds, e.Kind)), e.Hash}
 		if _, dup := m[k]; !dup {
 			m[k] = struct{}{}
+			f.kinds[e.KeyID] |= 1 << k.kind
 			f.n++
 		}
 		return nil
@@ -280,11 +282,12 @@ func loadForget(ctx context.Context, src Source, files []file, _ *LoadOptions) (
 // forgetMatcher hashes row values under every key the list uses; one per
 // goroutine (it holds HMAC state).
 type forgetMatcher struct {
-	f    *Forget
-	macs []hash.Hash
-	sets []map[forgetKey]struct{}
-	sum  []byte
-	buf  []byte
+	f     *Forget
+	macs  []hash.Hash
+	sets  []map[forgetKey]struct{}
+	masks []uint8 // per key: the kinds (1<<kind) its entries hold
+	kinds uint8   // union of masks
+	sum   []byte
 }
 
 func newForgetMatcher(f *Forget, keys []ForgetKey) *forgetMatcher {
@@ -294,15 +297,25 @@ func newForgetMatcher(f *Forget, keys []ForgetKey) *forgetMatcher {
 		if !ok {
 			continue
 		}
+		mask := f.kinds[id]
 		m.macs = append(m.macs, hmac.New(sha256.New, k.Key))
 		m.sets = append(m.sets, f.byKey[id])
+		m.masks = append(m.masks, mask)
+		m.kinds |= mask
 	}
 	return m
 }
 
+// holds reports whether some key has entries of kind: a row value of a
+// kind the list does not hold is not hashed.
+func (m *forgetMatcher) holds(kind uint8) bool { return m.kinds&(1<<kind) != 0 }
+
 // has reports whether the canonical value of kind is on the list.
 func (m *forgetMatcher) has(kind uint8, canonical []byte) bool {
 	for i, mac := range m.macs {
+		if m.masks[i]&(1<<kind) == 0 {
+			continue
+		}
 		mac.Reset()
 		mac.Write(canonical)
 		m.sum = mac.Sum(m.sum[:0])

@@ -13,15 +13,65 @@ func E164Key(s string) (uint64, bool) {
 	if len(s) < 3 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
 		return 0, false
 	}
-	var k uint64
-	for i := 1; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
+	return digitsKey(s[1:])
+}
+
+// digitsKey is the value of s, 1 to 15 decimal digits; ok is false if s
+// holds anything else. Eight digits are read and checked at a time.
+func digitsKey(s string) (uint64, bool) {
+	n := len(s)
+	if n < 8 {
+		var k uint64
+		for i := 0; i < n; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			k = k*10 + uint64(c-'0')
 		}
-		k = k*10 + uint64(c-'0')
+		return k, n > 0
 	}
-	return k, true
+	hi, ok := parse8(load8(s))
+	if !ok {
+		return 0, false
+	}
+	m := n - 8 // digits after the first eight, 0..7
+	if m == 0 {
+		return hi, true
+	}
+	// The last eight bytes overlap the first eight: the overlap (the low
+	// 8-m bytes) becomes leading '0's, which leaves the last m digits.
+	low := uint64(1)<<(8*(8-m)) - 1
+	w := load8(s[n-8:])&^low | zeros&low
+	lo, ok := parse8(w)
+	if !ok {
+		return 0, false
+	}
+	return hi*pow10[m] + lo, true
+}
+
+const zeros = 0x3030303030303030 // "00000000"
+
+var pow10 = [8]uint64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000}
+
+// load8 is the first eight bytes of s, s[0] lowest.
+func load8(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// parse8 is the value of eight ASCII digits loaded by load8 (the first the
+// most significant); ok is false if a byte is not a digit.
+func parse8(w uint64) (uint64, bool) {
+	// A digit has high nibble 3 and stays so when 6 is added.
+	if w&(0xF0*ones) != 0x30*ones || (w+0x06*ones)&(0xF0*ones) != 0x30*ones {
+		return 0, false
+	}
+	w -= zeros
+	w = w*10 + w>>8 // pairs: byte 2i holds digits 2i,2i+1 as a number
+	w = ((w&0x000000FF000000FF)*(100+1000000<<32) + (w>>16&0x000000FF000000FF)*(1+10000<<32)) >> 32
+	return w, true
 }
 
 // appendE164 writes the E.164 text of a phone key: the canonical phone
@@ -35,65 +85,74 @@ func pnrKey(s string) (uint64, bool) {
 	if len(s) != 12 {
 		return 0, false
 	}
-	var k uint64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		k = k*10 + uint64(c-'0')
-	}
-	return k, k != 0
+	k, ok := digitsKey(s)
+	return k, ok && k != 0
 }
 
-// FNV-1a, 64 bit.
-const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
-)
-
-// hashBytes is FNV-1a of b, never 0 (0 marks an empty KeySet slot).
-func hashBytes(b []byte) uint64 {
-	h := uint64(fnvOffset)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= fnvPrime
-	}
-	if h == 0 {
-		h = 1
-	}
-	return h
-}
+// hashBytes is the 64-bit key of a folded value (addresses, names), never
+// 0 (0 marks an empty KeySet slot). Keys live in memory only (snapshots
+// hold phone numbers), so the function may change between versions.
+func hashBytes(b []byte) uint64 { return hashWords(b, false) }
 
 // hashString is hashBytes of a string, without allocating.
-func hashString(s string) uint64 {
-	h := uint64(fnvOffset)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= fnvPrime
-	}
-	if h == 0 {
-		h = 1
-	}
-	return h
-}
+func hashString(s string) uint64 { return hashWords(s, false) }
 
 // hashLower is hashString of s with ASCII letters lower-cased: e-mail
 // addresses match whatever the case (registers store them lower-cased).
-func hashLower(s string) uint64 {
-	h := uint64(fnvOffset)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+func hashLower(s string) uint64 { return hashWords(s, true) }
+
+const (
+	hashSeed  = 0xcbf29ce484222325
+	hashPrime = 0x100000001b3 | 1<<63 // odd, so every step is a bijection
+	ones      = 0x0101010101010101
+)
+
+// hashWords hashes s eight bytes at a time: h = (h ^ w) * p per word,
+// then a final avalanche. For values of one length every step is a
+// bijection, so two values of the same length never collide; the length
+// is mixed into the seed. lower folds ASCII A-Z to a-z, a word at a time.
+func hashWords[T string | []byte](s T, lower bool) uint64 {
+	h := uint64(hashSeed) ^ uint64(len(s))*hashMul
+	for len(s) >= 8 {
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		if lower {
+			w = lowerWord(w)
 		}
-		h ^= uint64(c)
-		h *= fnvPrime
+		h = (h ^ w) * hashPrime
+		s = s[8:]
 	}
+	if len(s) > 0 {
+		var w uint64
+		for i := len(s) - 1; i >= 0; i-- {
+			w = w<<8 | uint64(s[i])
+		}
+		if lower {
+			w = lowerWord(w)
+		}
+		h = (h ^ w) * hashPrime
+	}
+	// murmur3 fmix64: a bijection that spreads every bit over the word.
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
 	if h == 0 {
 		h = 1
 	}
 	return h
+}
+
+// lowerWord lower-cases the ASCII letters A-Z among the eight bytes of w
+// (bytes >= 0x80 are left alone).
+func lowerWord(w uint64) uint64 {
+	const high = 0x80 * ones
+	b := w &^ high                  // low seven bits of each byte
+	ge := b + (0x80-'A')*ones       // high bit set where b >= 'A'
+	gt := b + (0x80-'Z'-1)*ones     // high bit set where b > 'Z'
+	upper := (ge &^ gt) &^ w & high // b in A-Z and the byte is ASCII
+	return w | upper>>2             // set 0x20
 }
 
 // appendLower appends s with ASCII letters lower-cased.
@@ -164,6 +223,26 @@ func appendPostal(dst []byte, s string) []byte {
 		}
 	}
 	return dst
+}
+
+// postalKey is a key of the letters and digits of a postal code, folded
+// as appendPostal folds them, without copying: distinct for codes of up
+// to 12 letters and digits (base 37, never 0; the empty code is 1).
+// Longer codes may share a key, so it only rules matches out.
+func postalKey(s string) uint64 {
+	k := uint64(1)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case '0' <= c && c <= '9':
+			k = k*37 + uint64(c-'0'+1)
+		case 'A' <= c && c <= 'Z':
+			k = k*37 + uint64(c-'A'+11)
+		case 'a' <= c && c <= 'z':
+			k = k*37 + uint64(c-'a'+11)
+		}
+	}
+	return k
 }
 
 // appendNameAddress is the canonical name+address value:

@@ -10,27 +10,117 @@ import (
 
 // Consents are NIX consents (medgivanden): number -> the companies named
 // and when.
+//
+// Like Customers, it holds no pointers but the maps' and lists' own: the
+// garbage collector does not scan its entries (hundreds of thousands for a
+// large delivery's registers) at every cycle of a run.
 type Consents struct {
-	byPhone map[uint64][]consent
-	n       int
+	byPhone   map[uint64]span // into list
+	list      []consent
+	companies companies
+	phones    *KeySet // the keys of byPhone: most listed numbers have no consent, and a set rules them out cheaper than the map
+	n         int
 }
 
 type consent struct {
-	company string // trimmed, lower-cased
+	company uint32 // index in companies
 	date    day
+}
+
+// span is where one key's entries are in a list.
+type span struct{ start, n uint32 }
+
+// of returns the entries of k.
+func (c *Consents) of(k uint64) []consent {
+	sp := c.byPhone[k]
+	return c.list[sp.start : sp.start+sp.n]
+}
+
+// companies interns company names (trimmed, lower-cased) as indexes.
+type companies struct {
+	ids   map[string]uint32
+	names []string
+}
+
+func (cs *companies) id(name string) uint32 {
+	if id, ok := cs.ids[name]; ok {
+		return id
+	}
+	if cs.ids == nil {
+		cs.ids = map[string]uint32{}
+	}
+	id := uint32(len(cs.names))
+	cs.ids[name], cs.names = id, append(cs.names, name)
+	return id
+}
+
+// find is the id of name, or noCompany if no entry names it.
+func (cs *companies) find(name string) uint32 {
+	if id, ok := cs.ids[name]; ok {
+		return id
+	}
+	return noCompany
+}
+
+const noCompany = ^uint32(0)
+
+// grouped collects entries by key in a pointer-free map of spans into one
+// list, each key's entries in the order they were added.
+type grouped[V any] struct {
+	keys []uint64
+	vals []V
+}
+
+func (g *grouped[V]) add(k uint64, v V) { g.keys, g.vals = append(g.keys, k), append(g.vals, v) }
+
+func (g *grouped[V]) build() (map[uint64]span, []V, *KeySet) {
+	m := make(map[uint64]span)
+	for _, k := range g.keys {
+		sp := m[k]
+		sp.n++
+		m[k] = sp
+	}
+	keys := make([]uint64, 0, len(m))
+	var off uint32
+	for k, sp := range m {
+		m[k] = span{start: off}
+		off += sp.n
+		keys = append(keys, k)
+	}
+	list := make([]V, len(g.vals))
+	for i, k := range g.keys {
+		sp := m[k]
+		list[sp.start+sp.n] = g.vals[i]
+		sp.n++
+		m[k] = sp
+	}
+	return m, list, newKeySet(keys)
 }
 
 // Customers are customer relationships lifting NIX, by number or by
 // personnummer.
 type Customers struct {
-	byPhone map[uint64][]customer
-	byPNR   map[uint64][]customer
-	n       int
+	byPhone, byPNR     map[uint64]span // into phoneList, pnrList
+	phoneList, pnrList []customer
+	companies          companies
+	phones             *KeySet // the keys of byPhone
+	pnrs               *KeySet // the keys of byPNR
+	n                  int
 }
 
 type customer struct {
-	company string // trimmed, lower-cased
+	company uint32 // index in companies
 	end     day    // ongoing: ongoing
+}
+
+func (c *Customers) ofPhone(k uint64) []customer {
+	sp := c.byPhone[k]
+	return c.phoneList[sp.start : sp.start+sp.n]
+}
+
+func (c *Customers) ofPNR(k uint64) []customer {
+	sp := c.byPNR[k]
+	return c.pnrList[sp.start : sp.start+sp.n]
 }
 
 const ongoing day = 1<<31 - 1
@@ -80,7 +170,8 @@ func forTables(ctx context.Context, src Source, files []file, required []string,
 }
 
 func loadConsents(ctx context.Context, src Source, files []file, opts *LoadOptions) (*loaded, error) {
-	c := &Consents{byPhone: map[uint64][]consent{}}
+	c := &Consents{}
+	var g grouped[consent]
 	in := newInfo(ConsentsName, files)
 	err := forTables(ctx, src, files, []string{"phone", "company", "consent_date"}, func(t *table) error {
 		k, ok := opts.PhoneKey(t.get("phone"))
@@ -90,14 +181,15 @@ func loadConsents(ctx context.Context, src Source, files []file, opts *LoadOptio
 			in.Skipped++ // a consent that cannot be read lifts nothing
 			return nil
 		}
-		c.byPhone[k] = append(c.byPhone[k], consent{co, d})
+		g.add(k, consent{c.companies.id(co), d})
 		c.n++
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	in.Entries, in.Bytes = c.n, int64(c.n)*64
+	c.byPhone, c.list, c.phones = g.build()
+	in.Entries, in.Bytes = c.n, int64(c.n)*32+c.phones.Bytes()
 	return &loaded{in, c}, nil
 }
 
@@ -105,7 +197,8 @@ func loadConsents(ctx context.Context, src Source, files []file, opts *LoadOptio
 // with "+" or "00" is a phone number; otherwise a value that is a valid
 // personnummer is taken as one, else as a phone number.
 func loadCustomers(ctx context.Context, src Source, files []file, opts *LoadOptions) (*loaded, error) {
-	c := &Customers{byPhone: map[uint64][]customer{}, byPNR: map[uint64][]customer{}}
+	c := &Customers{}
+	var byPhone, byPNR grouped[customer]
 	in := newInfo(CustomersName, files)
 	err := forTables(ctx, src, files, []string{"phone_or_pnr", "company", "contract_end"}, func(t *table) error {
 		v, co, end := t.get("phone_or_pnr"), foldCompany(t.get("company")), ongoing
@@ -124,13 +217,13 @@ func loadCustomers(ctx context.Context, src Source, files []file, opts *LoadOpti
 		phoneOnly := strings.HasPrefix(v, "+") || strings.HasPrefix(v, "00")
 		if p, ok := opts.NormalisePNR(v); ok && !phoneOnly {
 			if k, ok := pnrKey(p); ok {
-				c.byPNR[k] = append(c.byPNR[k], customer{co, end})
+				byPNR.add(k, customer{c.companies.id(co), end})
 				c.n++
 				return nil
 			}
 		}
 		if k, ok := opts.PhoneKey(v); ok {
-			c.byPhone[k] = append(c.byPhone[k], customer{co, end})
+			byPhone.add(k, customer{c.companies.id(co), end})
 			c.n++
 			return nil
 		}
@@ -140,7 +233,9 @@ func loadCustomers(ctx context.Context, src Source, files []file, opts *LoadOpti
 	if err != nil {
 		return nil, err
 	}
-	in.Entries, in.Bytes = c.n, int64(c.n)*64
+	c.byPhone, c.phoneList, c.phones = byPhone.build()
+	c.byPNR, c.pnrList, c.pnrs = byPNR.build()
+	in.Entries, in.Bytes = c.n, int64(c.n)*32+c.phones.Bytes()+c.pnrs.Bytes()
 	return &loaded{in, c}, nil
 }
 
@@ -180,8 +275,7 @@ func loadTyped(ctx context.Context, src Source, files []file, opts *LoadOptions,
 			if street, postal, ok := strings.Cut(v, "|"); ok && strings.TrimSpace(street) != "" {
 				buf = appendAddress(buf[:0], street, postal)
 				addrs = append(addrs, hashBytes(buf))
-				buf = appendPostal(buf[:0], postal)
-				postals = append(postals, hashBytes(buf))
+				postals = append(postals, postalKey(postal))
 				return nil
 			}
 		}

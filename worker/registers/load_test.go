@@ -241,12 +241,14 @@ func BenchmarkSnapshotLoad(b *testing.B) {
 	opts.PhoneKey = func(string) (uint64, bool) { b.Fatal("parsed the raw file"); return 0, false }
 	b.ResetTimer()
 	var set *Set
+	cpu0 := cpuTime()
 	for b.Loop() {
 		var err error
 		if set, err = Load(ctx, st, opts); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(set.NIX.Bytes()), "set-bytes")
 	b.ReportMetric(float64(set.NIX.Len()), "numbers")
 }

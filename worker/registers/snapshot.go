@@ -13,6 +13,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 // A snapshot is a register version prepared for fast loading (see
@@ -100,20 +101,29 @@ func readSnapshotHeader(r io.Reader) (snapshotHeader, error) {
 	return h, nil
 }
 
-// readSnapshotKeys reads the Count keys in one read and builds the set.
+// readSnapshotKeys reads the Count keys in one read, straight into the
+// key array, and builds the set.
 func readSnapshotKeys(r io.Reader, h snapshotHeader) (*KeySet, error) {
-	payload := make([]byte, 8*h.Count)
+	keys := make([]uint64, h.Count)
+	var payload []byte
+	if len(keys) > 0 {
+		payload = unsafe.Slice((*byte)(unsafe.Pointer(&keys[0])), 8*len(keys))
+	}
 	if _, err := io.ReadFull(r, payload); err != nil {
 		return nil, fmt.Errorf("snapshot keys: %w", errors.Join(ErrFormat, err))
 	}
 	if crc32.Checksum(payload, castagnoli) != h.CRC32C {
 		return nil, fmt.Errorf("snapshot keys: checksum mismatch: %w", ErrFormat)
 	}
-	s := &KeySet{}
-	s.slots = allocSlots(s, int(h.Count+h.Count/2+8))
-	for i := 0; i < len(payload); i += 8 {
-		s.insert(binary.LittleEndian.Uint64(payload[i:]))
+	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 { // big-endian: the file is little-endian
+		for i := range keys {
+			keys[i] = binary.LittleEndian.Uint64(payload[8*i:])
+		}
 	}
+	s := &KeySet{}
+	s.slots = allocSlots(s, tableSize(h.Count))
+	s.insertAll(keys)
+	s.buildFilter()
 	return s, nil
 }
 
