@@ -19,8 +19,9 @@ func washedRows(n int) []Row {
 	var (
 		firsts = []string{"Anna", "Eva", "Maria", "Karin", "Kerstin", "Lena", "Ingrid", "Sara", "Emma", "Cecilia", "Lise-Lott", "Solveig", "Gun", "Jenny", "Ulla", "Birgitta",
 			"Lars", "Erik", "Karl", "Anders", "Johan", "Per", "Magnus", "Thomas", "Ingvar", "Melvin", "Mikael", "Nils", "Jan", "Olof", "Gustav", "Carl-Henrik", "Åke", "Örjan"}
-		lasts = []string{"Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson", "Gustafsson", "Lönnqvist", "Olofsson", "Åberg",
-			"Åkesson", "Ekberg", "Berglund", "Dahlberg", "Sjöberg", "Kowalski", "Bergqvist", "Lundström", "Åhlén", "Lindqvist", "Nowak", "Holm", "Engström", "Söderberg"}
+		lasts = []string{"Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson", "Gustafsson", "Olofsson", "Åkesson", "Kowalski", "Nowak", "Åhlén"}
+		lastA = []string{"Berg", "Lind", "Sjö", "Ek", "Holm", "Dahl", "Lund", "Ny", "Ström", "Sand", "Öst", "Väst", "Hag", "Fors", "Nord", "Sund", "Wall", "Gran", "Björk", "Å", "Lönn", "Söder", "Eng", "Berg"}
+		lastB = []string{"berg", "lund", "ström", "qvist", "gren", "man", "holm", "dahl", "blad", "ling", "stedt", "vall", "kvist", "näs", "lén"}
 		streets = []string{"Storgatan", "Östervägen", "Prästgårdsgatan", "Järnvägsbacke", "Rönngränd", "Drottningvägen", "Kungsvägen", "Hamnbacke", "Sjövägen", "Linnébacke",
 			"Västra Långgatan", "Blåbärsvägen", "Skolgatan", "Kyrkogatan", "Björkvägen", "Tallstigen", "Ängsvägen", "Parkgatan", "Industrigatan", "Mejerigatan"}
 		cities = []string{"Stockholm", "Göteborg", "Malmö", "Uppsala", "Västerås", "Örebro", "Linköping", "Solna", "Vällingby", "Skärholmen", "Hägersten", "Eskilstuna",
@@ -53,6 +54,12 @@ func washedRows(n int) []Row {
 		r := &rows[i]
 		r.SourceFile, r.SourceLine, r.Supplier, r.RunID = "delivery.csv", int64(i+2), "delivery", "20261123T025602Z-89d5e44e"
 		r.FirstName, r.LastName = firsts[rng.IntN(len(firsts))], lasts[rng.IntN(len(lasts))]
+		if rng.IntN(2) == 0 {
+			r.LastName = lastA[rng.IntN(len(lastA))] + lastB[rng.IntN(len(lastB))]
+		}
+		if pct(2) { // a typo: unique
+			r.LastName += strconv.Itoa(i)
+		}
 		if pct(15) {
 			r.FirstName += " " + firsts[rng.IntN(len(firsts))]
 		}
