@@ -19,9 +19,9 @@ func washedRows(n int) []Row {
 	var (
 		firsts = []string{"Anna", "Eva", "Maria", "Karin", "Kerstin", "Lena", "Ingrid", "Sara", "Emma", "Cecilia", "Lise-Lott", "Solveig", "Gun", "Jenny", "Ulla", "Birgitta",
 			"Lars", "Erik", "Karl", "Anders", "Johan", "Per", "Magnus", "Thomas", "Ingvar", "Melvin", "Mikael", "Nils", "Jan", "Olof", "Gustav", "Carl-Henrik", "Åke", "Örjan"}
-		lasts = []string{"Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson", "Gustafsson", "Olofsson", "Åkesson", "Kowalski", "Nowak", "Åhlén"}
-		lastA = []string{"Berg", "Lind", "Sjö", "Ek", "Holm", "Dahl", "Lund", "Ny", "Ström", "Sand", "Öst", "Väst", "Hag", "Fors", "Nord", "Sund", "Wall", "Gran", "Björk", "Å", "Lönn", "Söder", "Eng", "Berg"}
-		lastB = []string{"berg", "lund", "ström", "qvist", "gren", "man", "holm", "dahl", "blad", "ling", "stedt", "vall", "kvist", "näs", "lén"}
+		lasts   = []string{"Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson", "Gustafsson", "Olofsson", "Åkesson", "Kowalski", "Nowak", "Åhlén"}
+		lastA   = []string{"Berg", "Lind", "Sjö", "Ek", "Holm", "Dahl", "Lund", "Ny", "Ström", "Sand", "Öst", "Väst", "Hag", "Fors", "Nord", "Sund", "Wall", "Gran", "Björk", "Å", "Lönn", "Söder", "Eng", "Berg"}
+		lastB   = []string{"berg", "lund", "ström", "qvist", "gren", "man", "holm", "dahl", "blad", "ling", "stedt", "vall", "kvist", "näs", "lén"}
 		streets = []string{"Storgatan", "Östervägen", "Prästgårdsgatan", "Järnvägsbacke", "Rönngränd", "Drottningvägen", "Kungsvägen", "Hamnbacke", "Sjövägen", "Linnébacke",
 			"Västra Långgatan", "Blåbärsvägen", "Skolgatan", "Kyrkogatan", "Björkvägen", "Tallstigen", "Ängsvägen", "Parkgatan", "Industrigatan", "Mejerigatan"}
 		cities = []string{"Stockholm", "Göteborg", "Malmö", "Uppsala", "Västerås", "Örebro", "Linköping", "Solna", "Vällingby", "Skärholmen", "Hägersten", "Eskilstuna",
@@ -49,6 +49,10 @@ func washedRows(n int) []Row {
 			}
 		}
 	)
+	postcodes := make([]string, 9400) // as many as a 150k-row delivery uses
+	for i := range postcodes {
+		postcodes[i] = strconv.Itoa(10000 + rng.IntN(89000))
+	}
 	rows := make([]Row, n)
 	for i := range rows {
 		r := &rows[i]
@@ -83,7 +87,7 @@ func washedRows(n int) []Row {
 		if pct(1) {
 			r.CO = "c/o " + lasts[rng.IntN(len(lasts))]
 		}
-		pc := digits(5)
+		pc := postcodes[rng.IntN(len(postcodes))]
 		r.PostalCode = pc[:3] + " " + pc[3:]
 		if pct(40) {
 			r.PostalCodeRaw = pc
