@@ -8,14 +8,16 @@ package formats
 // shared True/False pointers rather than allocating per row.
 //
 // Encodings in the tags are hints for the writer's CPU and the file size,
-// not part of the contract: "dict" on strings with few distinct values per
-// row group (names, cities, street names, dates, types), where it shrinks
-// what zstd has to compress; the default DELTA_LENGTH_BYTE_ARRAY on
-// strings that are mostly unique (e-mails, numbers, streets), where a
-// dictionary is pure cost; "delta" on int64 columns that count up or are
-// mostly zero. worker/verify.go reads phone_raw, mobile_raw, email_raw,
-// phones and reasons back page by page and rejects dictionary pages: keep
-// those without "dict". See formats/parquet.go for the measurements.
+// not part of the contract. "dict" only on strings with at most a few
+// hundred distinct values per row group (cities, street names and numbers,
+// types, constants): its map stays in cache and it shrinks what zstd has
+// to compress. Names, birth dates and postal codes (thousands of distinct
+// values) keep the default DELTA_LENGTH_BYTE_ARRAY: dict there cut
+// instructions but its bigger maps miss the cache, and no CPU time was
+// gained. "delta" on int64 columns that count up or are mostly zero.
+// worker/verify.go reads phone_raw, mobile_raw, email_raw, phones and
+// reasons back page by page and rejects dictionary pages: keep those
+// without "dict".
 type Row struct {
 	// Provenance (GDPR art. 14/15).
 	SourceFile string `parquet:"source_file,dict"`
@@ -29,8 +31,8 @@ type Row struct {
 
 	// Canonical fields, normalised. A phone is empty unless it is a valid
 	// number of a type a person can be called on.
-	FirstName  string   `parquet:"first_name,dict"`
-	LastName   string   `parquet:"last_name,dict"`
+	FirstName  string   `parquet:"first_name"`
+	LastName   string   `parquet:"last_name"`
 	Street     string   `parquet:"street"`
 	CO         string   `parquet:"co"`
 	PostalCode string   `parquet:"postal_code"`
@@ -43,8 +45,8 @@ type Row struct {
 	Phones     []string `parquet:"phones,list"` // further valid numbers, E.164
 
 	// Values as the supplier sent them, so they can be shown what they sent.
-	FirstNameRaw  string `parquet:"first_name_raw,dict"`
-	LastNameRaw   string `parquet:"last_name_raw,dict"`
+	FirstNameRaw  string `parquet:"first_name_raw"`
+	LastNameRaw   string `parquet:"last_name_raw"`
 	StreetRaw     string `parquet:"street_raw"`
 	PostalCodeRaw string `parquet:"postal_code_raw"`
 	CityRaw       string `parquet:"city_raw,dict"`
@@ -60,10 +62,10 @@ type Row struct {
 	StreetNumber    string `parquet:"street_number,dict"`
 	StreetLetter    string `parquet:"street_letter,dict"`
 	Apartment       string `parquet:"apartment,dict"`
-	BirthDate       string `parquet:"birth_date,dict"` // YYYY-MM-DD where the identity number is valid
-	Gender          string `parquet:"gender,dict"`     // "M", "F" or ""
-	IDKind          string `parquet:"id_kind,dict"`    // personnummer, samordningsnummer, pesel
-	NameKey         string `parquet:"name_key"`        // case- and accent-folded, for matching
+	BirthDate       string `parquet:"birth_date"`   // YYYY-MM-DD where the identity number is valid
+	Gender          string `parquet:"gender,dict"`  // "M", "F" or ""
+	IDKind          string `parquet:"id_kind,dict"` // personnummer, samordningsnummer, pesel
+	NameKey         string `parquet:"name_key"`     // case- and accent-folded, for matching
 	EmailSuggestion string `parquet:"email_suggestion"`
 
 	// Validation marks.
