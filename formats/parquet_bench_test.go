@@ -192,7 +192,14 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 
 // BenchmarkRowWriter writes one row group of 128K washed rows in batches
 // of 4096, as one pipeline goroutine does, and reports rows/s (one core)
-// and output bytes per row.
+// and output bytes per row. On a shared machine wall time varies by 10%
+// or more; for A/B compare instructions instead:
+//
+//	go test -c -o /tmp/f.test ./formats
+//	GOGC=off GODEBUG=asyncpreemptoff=1 valgrind --tool=cachegrind --cache-sim=no \
+//	    /tmp/f.test -test.run XXX -test.bench RowWriter -test.benchtime 1x
+//
+// and subtract a run that only builds the rows.
 func BenchmarkRowWriter(b *testing.B) {
 	rows := washedRows(DefaultRowGroupRows)
 	var out countingWriter
