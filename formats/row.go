@@ -6,10 +6,22 @@ package formats
 // Marks that depend on a register are pointers: NULL means "not checked"
 // (the register was not supplied), which is different from false. Use the
 // shared True/False pointers rather than allocating per row.
+//
+// Encodings in the tags are hints for the writer's CPU and the file size,
+// not part of the contract. "dict" only on strings with at most a few
+// hundred distinct values per row group (cities, street names and numbers,
+// types, constants): its map stays in cache and it shrinks what zstd has
+// to compress. Names, birth dates and postal codes (thousands of distinct
+// values) keep the default DELTA_LENGTH_BYTE_ARRAY: dict there cut
+// instructions but its bigger maps miss the cache, and no CPU time was
+// gained. "delta" on int64 columns that count up or are mostly zero.
+// worker/verify.go reads phone_raw, mobile_raw, email_raw, phones and
+// reasons back page by page and rejects dictionary pages: keep those
+// without "dict".
 type Row struct {
 	// Provenance (GDPR art. 14/15).
 	SourceFile string `parquet:"source_file,dict"`
-	SourceLine int64  `parquet:"source_line"`
+	SourceLine int64  `parquet:"source_line,delta"`
 	Supplier   string `parquet:"supplier,dict"`
 	RunID      string `parquet:"run_id,dict"`
 
@@ -37,7 +49,7 @@ type Row struct {
 	LastNameRaw   string `parquet:"last_name_raw"`
 	StreetRaw     string `parquet:"street_raw"`
 	PostalCodeRaw string `parquet:"postal_code_raw"`
-	CityRaw       string `parquet:"city_raw"`
+	CityRaw       string `parquet:"city_raw,dict"`
 	EmailRaw      string `parquet:"email_raw"`
 	PNRRaw        string `parquet:"pnr_raw"`
 	PhoneRaw      string `parquet:"phone_raw"`
@@ -46,10 +58,10 @@ type Row struct {
 	// Derived by the wash rules.
 	PhoneType       string `parquet:"phone_type,dict"`  // mobile, fixed_line, premium_rate...
 	MobileType      string `parquet:"mobile_type,dict"` // as PhoneType
-	StreetName      string `parquet:"street_name"`
-	StreetNumber    string `parquet:"street_number"`
+	StreetName      string `parquet:"street_name,dict"`
+	StreetNumber    string `parquet:"street_number,dict"`
 	StreetLetter    string `parquet:"street_letter,dict"`
-	Apartment       string `parquet:"apartment"`
+	Apartment       string `parquet:"apartment,dict"`
 	BirthDate       string `parquet:"birth_date"`   // YYYY-MM-DD where the identity number is valid
 	Gender          string `parquet:"gender,dict"`  // "M", "F" or ""
 	IDKind          string `parquet:"id_kind,dict"` // personnummer, samordningsnummer, pesel
@@ -77,9 +89,9 @@ type Row struct {
 	PhoneOwnerMatch *bool   `parquet:"phone_owner_match,optional"`
 
 	// Deduplication.
-	DuplicateOf int64   `parquet:"duplicate_of"` // source_line of the surviving row, 0 if none
+	DuplicateOf int64   `parquet:"duplicate_of,delta"` // source_line of the surviving row, 0 if none
 	MatchScore  float32 `parquet:"match_score"`
-	HouseholdID int64   `parquet:"household_id"`
+	HouseholdID int64   `parquet:"household_id,delta"`
 	SeenBefore  string  `parquet:"seen_before"` // "supplier/delivery/date" where first seen, "" if new
 
 	// Decisions.
