@@ -110,6 +110,8 @@ type Deduper struct {
 	names   arena
 	buf     []byte
 	nbuf    []byte // folded names of the row being filled
+	cur     rec    // the rec being filled or read (a field: a local would escape)
+	names2  [2 * maxNameLen]byte
 	ordered bool
 	last    uint32
 
@@ -180,9 +182,8 @@ func (d *Deduper) Observe(row *formats.Row) error {
 	if row.SourceLine < 0 || row.SourceLine > math.MaxUint32 {
 		return ErrLineTooLarge
 	}
-	var r rec
-	names := d.fill(row, &r)
-	return d.add(&r, names)
+	names := d.fill(row, &d.cur)
+	return d.add(&d.cur, names)
 }
 
 // fill computes the matching state of a row (all of it but the names'

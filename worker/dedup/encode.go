@@ -56,10 +56,9 @@ func (d *Deduper) ObserveEncoded(r io.Reader) (int, error) {
 		br = bufio.NewReaderSize(r, 256<<10)
 	}
 	n := 0
-	var names [2 * maxNameLen]byte
+	names, x := d.names2[:], &d.cur
 	for {
-		var x rec
-		if _, err := io.ReadFull(br, recBytes(&x)); err != nil {
+		if _, err := io.ReadFull(br, recBytes(x)); err != nil {
 			if errors.Is(err, io.EOF) {
 				return n, nil
 			}
@@ -72,7 +71,7 @@ func (d *Deduper) ObserveEncoded(r io.Reader) (int, error) {
 		if _, err := io.ReadFull(br, names[:nl]); err != nil {
 			return n, fmt.Errorf("%w: row %d: %w", ErrCorruptEncoded, n, err)
 		}
-		if err := d.add(&x, names[:nl]); err != nil {
+		if err := d.add(x, names[:nl]); err != nil {
 			return n, err
 		}
 		n++
