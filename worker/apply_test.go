@@ -179,35 +179,58 @@ func TestApplyStepsEqualEmbedded(t *testing.T) {
 	}
 }
 
-// Chunks written without their dedup state (by an older worker during a
-// rolling upgrade) are merged from their rows: the same output.
+// Chunks written without their dedup state, or with a state of another
+// version (by an older worker during a rolling upgrade), are merged from
+// their rows: the same output.
 func TestMergeChunksWithoutDedupState(t *testing.T) {
-	cfg := gen.DefaultConfig()
-	cfg.Rows, cfg.Seed = 6000, 8
-	f := newChunkFixture(t, cfg)
-	ctx := context.Background()
-	bDir := filepath.Join(t.TempDir(), "chunked")
-	out, _ := infra.NewLocalStore(bDir)
-	plan := f.washChunks(t, out, 200<<10, f.setup, 2)
-	for i := range plan.Chunks {
-		path := filepath.Join(bDir, worker.ChunkDoneKey(i))
-		data, _ := os.ReadFile(path)
-		var d worker.ChunkDone
-		if err := json.Unmarshal(data, &d); err != nil || d.Recs == "" || d.RecRows == 0 {
-			t.Fatalf("chunk %d marker without dedup state: %s", i, data)
-		}
-		os.Remove(filepath.Join(bDir, d.Recs))
-		d.Recs, d.RecsSize, d.RecRows = "", 0, 0
-		data, _ = json.Marshal(d)
-		os.WriteFile(path, data, 0o644)
+	for _, tc := range []struct {
+		name   string
+		change func(t *testing.T, dir string, d *worker.ChunkDone, i int)
+	}{
+		{"no state", func(t *testing.T, dir string, d *worker.ChunkDone, _ int) {
+			os.Remove(filepath.Join(dir, d.Recs))
+			d.Recs, d.RecsSize, d.RecRows = "", 0, 0
+		}},
+		{"one chunk's state of another version", func(t *testing.T, dir string, d *worker.ChunkDone, i int) {
+			if i != 1 {
+				return
+			}
+			path := filepath.Join(dir, d.Recs)
+			data, err := os.ReadFile(path)
+			if err != nil || !bytes.HasPrefix(data, []byte(dedup.EncodedMagic)) {
+				t.Fatalf("chunk %d dedup state: %v", i, err)
+			}
+			os.WriteFile(path, append([]byte("listwash-dedup-recs-v0 80\n"), data[len(dedup.EncodedMagic):]...), 0o644)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := gen.DefaultConfig()
+			cfg.Rows, cfg.Seed = 6000, 8
+			f := newChunkFixture(t, cfg)
+			ctx := context.Background()
+			bDir := filepath.Join(t.TempDir(), "chunked")
+			out, _ := infra.NewLocalStore(bDir)
+			plan := f.washChunks(t, out, 200<<10, f.setup, 2)
+			for i := range plan.Chunks {
+				path := filepath.Join(bDir, worker.ChunkDoneKey(i))
+				data, _ := os.ReadFile(path)
+				var d worker.ChunkDone
+				if err := json.Unmarshal(data, &d); err != nil || d.Recs == "" || d.RecRows == 0 {
+					t.Fatalf("chunk %d marker without dedup state: %s", i, data)
+				}
+				tc.change(t, bDir, &d, i)
+				data, _ = json.Marshal(d)
+				os.WriteFile(path, data, 0o644)
+			}
+			b, err := worker.MergeWash(ctx, worker.WashConfig{Env: f.env, InKey: "delivery.csv", Out: out, Setup: f.setup,
+				Attempt: "m1"}, plan, formats.MapHeader(plan.Dialect.Header, nil).Unmapped())
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, aDir := f.embedded(t)
+			compareWashes(t, a, aDir, b, bDir)
+		})
 	}
-	b, err := worker.MergeWash(ctx, worker.WashConfig{Env: f.env, InKey: "delivery.csv", Out: out, Setup: f.setup,
-		Attempt: "m1"}, plan, formats.MapHeader(plan.Dialect.Header, nil).Unmapped())
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, aDir := f.embedded(t)
-	compareWashes(t, a, aDir, b, bDir)
 }
 
 // In wash mode every applied chunk writes its callable and mailable rows
@@ -262,4 +285,31 @@ func parquetFileRows(t *testing.T, path string) int64 {
 		t.Fatal(err)
 	}
 	return pf.NumRows()
+}
+
+// The merge plans from the chunks' dedup state alone: it never opens a
+// chunk's rows.
+func TestMergePlanReadsNoRows(t *testing.T) {
+	cfg := gen.DefaultConfig()
+	cfg.Rows, cfg.Seed = 4000, 4
+	f := newChunkFixture(t, cfg)
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "chunked")
+	out, _ := infra.NewLocalStore(dir)
+	plan := f.washChunks(t, out, 150<<10, f.setup, 2)
+	rows, _ := filepath.Glob(filepath.Join(dir, worker.ChunksDir, "*", "*.rows"))
+	if len(rows) != len(plan.Chunks) {
+		t.Fatalf("%d rows files for %d chunks", len(rows), len(plan.Chunks))
+	}
+	for _, p := range rows {
+		os.Remove(p)
+	}
+	info, err := worker.MergePlan(ctx, worker.WashConfig{Env: f.env, InKey: "delivery.csv", Out: out, Setup: f.setup,
+		Attempt: "m1"}, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Dedup.Persons+info.Dedup.DuplicateRows == 0 || info.Dedup.DuplicateRows == 0 {
+		t.Fatalf("weak plan: %+v", info.Dedup)
+	}
 }

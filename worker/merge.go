@@ -194,6 +194,19 @@ func (r *run) observeChunks(ctx context.Context, pl Planner, done []ChunkDone, p
 	if rows != plan.Records {
 		return fmt.Errorf("%w: the plan has %d records, the chunks %d", ErrAccounting, plan.Records, rows)
 	}
+	if encoded {
+		// A chunk washed by other code (a rolling upgrade) may have
+		// encoded its dedup state differently: then every chunk is
+		// observed from its rows.
+		same, err := sameEncoding(ctx, cfg.Out, done)
+		if err != nil {
+			return err
+		}
+		if !same {
+			r.log.Info("a chunk's dedup state is of another version, observing the rows instead")
+			encoded = false
+		}
+	}
 	if !encoded {
 		src := newChunkSource(ctx, cfg.Out, done, plan.Size)
 		defer src.close()
@@ -225,6 +238,24 @@ func (r *run) observeChunks(ctx context.Context, pl Planner, done []ChunkDone, p
 		cfg.Counters.BytesRead.Store(plan.Size * read / max(1, totalSize(done)))
 	}
 	return nil
+}
+
+// sameEncoding reports whether every chunk's dedup state file starts with
+// this code's version line.
+func sameEncoding(ctx context.Context, src Source, done []ChunkDone) (bool, error) {
+	magic := make([]byte, len(dedup.EncodedMagic))
+	for _, c := range done {
+		rc, err := src.Open(ctx, c.Recs)
+		if err != nil {
+			return false, fmt.Errorf("chunk %d: %w", c.Index, err)
+		}
+		_, err = io.ReadFull(rc, magic)
+		rc.Close()
+		if err != nil || string(magic) != dedup.EncodedMagic {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 func totalSize(done []ChunkDone) int64 {
