@@ -101,9 +101,9 @@ func MergeWash(ctx context.Context, cfg WashConfig, plan *ChunkPlan, unmapped []
 	return CommitChunks(ctx, cfg, plan, unmapped)
 }
 
-// MergePlan reads the chunks' rows in file order, decoded on every core,
-// Observes them for dedup, plans, and writes each chunk's slice of the
-// plan and dedup/plan.json. A plan already written (by an earlier
+// MergePlan observes every chunk's rows for dedup in file order (the dedup
+// state the chunks encoded; their rows only for chunks without it), plans,
+// and writes each chunk's slice of the plan and dedup/plan.json. A plan already written (by an earlier
 // attempt) is returned as it is. cfg.Out is the run's output folder.
 func MergePlan(ctx context.Context, cfg WashConfig, plan *ChunkPlan) (*MergePlanInfo, error) {
 	r, err := newRun(cfg)
