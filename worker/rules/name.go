@@ -373,8 +373,21 @@ func normaliseNameKey(raw string, a *Arena, buf *[nameKeyBuf]byte, n int) (out s
 			buf[n&mask] = ' '
 			n += sep
 			sep = 0
-			buf[n&mask] = f
-			n++
+			for { // a run of ASCII letters and digits
+				all |= k
+				buf[n&mask] = f
+				n++
+				if i+1 >= len(s) {
+					break
+				}
+				c = s[i+1]
+				f = foldASCII[c&0x7F]
+				if c >= 0x80 || f == 0 {
+					break
+				}
+				k = nameClass[c]
+				i++
+			}
 			continue
 		}
 		if c != 0xC3 || i+1 >= len(s) || s[i+1]&0xC0 != 0x80 {
