@@ -80,6 +80,22 @@ func buildName(s string, mixed, needCollapse, needNFC bool, a *Arena) string {
 	if mixed && !needCollapse {
 		return s
 	}
+	if !mixed && s != "" {
+		// One word of ASCII letters all in one case (anna, ANNA): the
+		// title case of appendTitleWord without its per-letter branches.
+		b := a.Reserve(len(s))[:len(s)]
+		i := 0
+		for ; i < len(s) && isASCIILetter(s[i]); i++ {
+			b[i] = s[i] | 0x20
+		}
+		if i == len(s) {
+			b[0] &^= 0x20
+			if len(b) >= 4 && b[0] == 'M' && b[1] == 'c' {
+				b[2] &^= 0x20 // Mc + letter: McDonald
+			}
+			return a.Commit(b)
+		}
+	}
 	b := a.Reserve(len(s) + 4)
 	word := 0
 	for i := 0; i < len(s); {
