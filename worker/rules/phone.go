@@ -462,6 +462,23 @@ func fastPhoneTo(p *Phone, s, region string, slash bool) bool {
 		n += 8
 		i += 8
 	}
+	// Four bytes a step while all are digits or punctuation.
+	for i+4 <= len(s) {
+		c0, c1, c2, c3 := s[i], s[i+1], s[i+2], s[i+3]
+		k0, k1, k2, k3 := class[c0], class[c1], class[c2], class[c3]
+		if k0|k1|k2|k3 > fpDigit {
+			break
+		}
+		d[n&31] = c0
+		n += int(k0)
+		d[n&31] = c1
+		n += int(k1)
+		d[n&31] = c2
+		n += int(k2)
+		d[n&31] = c3
+		n += int(k3)
+		i += 4
+	}
 	for ; i < len(s); i++ {
 		c := s[i]
 		k := class[c]
