@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/binary"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -389,21 +390,37 @@ func normaliseNameKey(raw string, a *Arena, buf *[nameKeyBuf]byte, n int) (out s
 			buf[n&mask] = ' '
 			n += sep
 			sep = 0
-			for { // a run of ASCII letters and digits
-				all |= k
-				buf[n&mask] = f
-				n++
-				if i+1 >= len(s) {
+			// A run of ASCII letters and digits: letters eight, then four,
+			// at a time (folding a letter sets bit 5), then byte by byte.
+			for i+8 <= len(s) && n+8 <= nameKeyBuf {
+				x := load64(s, i)
+				if !letters8(x) {
 					break
 				}
-				c = s[i+1]
+				binary.LittleEndian.PutUint64(buf[n:n+8], x|0x2020202020202020)
+				all |= letterCase(x&0x2020202020202020, 0x2020202020202020)
+				n += 8
+				i += 8
+			}
+			if i+4 <= len(s) && n+4 <= nameKeyBuf {
+				if x := load32(s, i); letters4(x) {
+					binary.LittleEndian.PutUint32(buf[n:n+4], x|0x20202020)
+					all |= letterCase(uint64(x&0x20202020), 0x20202020)
+					n += 4
+					i += 4
+				}
+			}
+			for ; i < len(s); i++ {
+				c = s[i]
 				f = foldASCII[c&0x7F]
 				if c >= 0x80 || f == 0 {
 					break
 				}
-				k = nameClass[c]
-				i++
+				all |= nameClass[c]
+				buf[n&mask] = f
+				n++
 			}
+			i-- // the loop goes on at the byte that ended the run
 			continue
 		}
 		if c != 0xC3 || i+1 >= len(s) || s[i+1]&0xC0 != 0x80 {
@@ -441,6 +458,19 @@ func normaliseNameKey(raw string, a *Arena, buf *[nameKeyBuf]byte, n int) (out s
 		return s, n, n < nameKeyBuf // kept as sent
 	}
 	return buildName(s, mixed, needCollapse, false, a), n, n < nameKeyBuf
+}
+
+// letterCase is the nameClass bits of letters whose bit 5 (set for lower
+// case) are the bytes of bits under mask.
+func letterCase(bits, mask uint64) uint8 {
+	var k uint8
+	if bits != mask {
+		k |= ncUpper
+	}
+	if bits != 0 {
+		k |= ncLower
+	}
+	return k
 }
 
 // nameKeyBuf is the size of NormaliseNames' key buffer, a power of two.
