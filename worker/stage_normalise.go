@@ -220,7 +220,8 @@ func normaliseEmail(r *formats.Row, a *rules.Arena) {
 }
 
 func (s *normaliseStage) normaliseIdentity(r *formats.Row, a *rules.Arena) {
-	id := rules.ParseIdentity(r.PNRRaw, s.asOf)
+	var id rules.Identity
+	rules.ParseIdentityTo(&id, r.PNRRaw, s.asOf)
 	if !id.Valid {
 		r.AddReason(rules.IDReasonCode[id.Reason])
 		return

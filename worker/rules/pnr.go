@@ -126,14 +126,25 @@ func (id *Identity) putBirthDate(b *[10]byte) {
 // else is a PESEL, anything else is read as a personnummer or
 // samordningsnummer.
 func ParseIdentity(raw string, asOf Date) Identity {
+	var id Identity
+	ParseIdentityTo(&id, raw, asOf)
+	return id
+}
+
+// ParseIdentityTo is ParseIdentity writing its answer to *id, which it
+// first sets to the zero Identity: the hot path's form, with no copy of
+// the result.
+func ParseIdentityTo(id *Identity, raw string, asOf Date) {
+	*id = Identity{}
 	s := raw
 	if needTrim(s) {
 		s = trimSpace(s)
 	}
 	if len(s) == 11 && allDigits(s) {
-		return ParsePESEL(s, asOf)
+		*id = ParsePESEL(s, asOf)
+		return
 	}
-	return parsePersonnummer(s, asOf)
+	parsePersonnummerTo(id, s, asOf)
 }
 
 // ParsePersonnummer parses a Swedish personnummer or samordningsnummer in
@@ -154,9 +165,16 @@ func ParsePersonnummer(raw string, asOf Date) Identity {
 // parsePersonnummer parses a trimmed personnummer.
 func parsePersonnummer(s string, asOf Date) Identity {
 	var id Identity
+	parsePersonnummerTo(&id, s, asOf)
+	return id
+}
+
+// parsePersonnummerTo is parsePersonnummer writing to *id, which must be
+// the zero Identity.
+func parsePersonnummerTo(id *Identity, s string, asOf Date) {
 	if s == "" {
 		id.Reason = IDMissing
-		return id
+		return
 	}
 	var d [12]byte
 	n := 0
@@ -171,7 +189,7 @@ func parsePersonnummer(s string, asOf Date) Identity {
 		case c >= '0' && c <= '9':
 			if n == len(d) {
 				id.Reason = IDFormat
-				return id
+				return
 			}
 			d[n] = c
 			n++
@@ -179,22 +197,22 @@ func parsePersonnummer(s string, asOf Date) Identity {
 			sep = c
 		default:
 			id.Reason = IDFormat
-			return id
+			return
 		}
 	}
 	if n != 10 && n != 12 {
 		id.Reason = IDFormat
-		return id
+		return
 	}
 digits:
 	short := d[n-10 : n] // YYMMDDNNNC
 	if short[6] == '0' && short[7] == '0' && short[8] == '0' {
 		id.Reason = IDFormat // birth number 000 is never issued
-		return id
+		return
 	}
 	if !luhn(short) {
 		id.Reason = IDChecksum
-		return id
+		return
 	}
 	yy := int(short[0]-'0')*10 + int(short[1]-'0')
 	month := int(short[2]-'0')*10 + int(short[3]-'0')
@@ -206,7 +224,7 @@ digits:
 	}
 	if month < 1 || month > 12 || day < 1 || day > 31 {
 		id.Reason = IDDate
-		return id
+		return
 	}
 	var year int
 	if n == 12 {
@@ -222,7 +240,7 @@ digits:
 	}
 	if day > daysIn(year, month) || (Date{year, month, day}).ord() > asOf.ord() {
 		id.Reason = IDDate
-		return id
+		return
 	}
 	id.Valid = true
 	id.Kind = kind
@@ -239,7 +257,7 @@ digits:
 	}
 	*(*[10]byte)(id.num[2:]) = *(*[10]byte)(short)
 	id.n = 12
-	return id
+	return
 }
 
 // pnrCommonDigits reads the common layouts YYMMDDNNNC, YYMMDD-NNNC,
