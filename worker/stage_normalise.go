@@ -76,11 +76,7 @@ func (s *normaliseStage) normaliseBlock(rows []formats.Row, a *rules.Arena) {
 	var countries [normaliseBlock]string // "" when not recognised
 	for i := range rows {
 		if r := &rows[i]; !r.Rejected {
-			countries[i] = s.rowCountry(r)
-		}
-	}
-	for i := range rows {
-		if r := &rows[i]; !r.Rejected {
+			countries[i] = s.rowCountry(r) // cheap: it shares the names pass
 			normaliseNames(r, a)
 		}
 	}
