@@ -298,17 +298,18 @@ func digits8(x uint64) bool {
 // luhn checks the check digit of YYMMDDNNNC.
 func luhn(b []byte) bool {
 	_ = b[9]
-	sum := luhnDouble[(b[0]-'0')&15] + int(b[1]-'0') + luhnDouble[(b[2]-'0')&15] + int(b[3]-'0') +
-		luhnDouble[(b[4]-'0')&15] + int(b[5]-'0') + luhnDouble[(b[6]-'0')&15] + int(b[7]-'0') +
-		luhnDouble[(b[8]-'0')&15]
-	return int(luhnCheck[sum%len(luhnCheck)]) == int(b[9]-'0')
+	// The doubled digits by a table indexed by the byte; the others as
+	// bytes, less their four '0's at the end.
+	sum := uint(luhnDouble[b[0]]) + uint(luhnDouble[b[2]]) + uint(luhnDouble[b[4]]) + uint(luhnDouble[b[6]]) +
+		uint(luhnDouble[b[8]]) + uint(b[1]) + uint(b[3]) + uint(b[5]) + uint(b[7]) - 4*'0'
+	return luhnCheck[sum%uint(len(luhnCheck))] == b[9]
 }
 
-// luhnCheck[sum] is (10-sum%10)%10, the check digit for a Luhn sum (at
-// most 9*9 = 81 for nine digits).
-var luhnCheck = func() (t [82]uint8) {
+// luhnCheck[sum] is '0'+(10-sum%10)%10, the check digit for a Luhn sum
+// (at most 9*9 = 81 for nine digits; 128 entries make the index a mask).
+var luhnCheck = func() (t [128]byte) {
 	for sum := range t {
-		t[sum] = uint8((10 - sum%10) % 10)
+		t[sum] = '0' + byte((10-sum%10)%10)
 	}
 	return t
 }()
@@ -318,8 +319,14 @@ const twoDigits = "0001020304050607080910111213141516171819202122232425262728293
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
 	"8081828384858687888990919293949596979899"
 
-// luhnDouble is the digit sum of twice a digit.
-var luhnDouble = [16]int{0, 2, 4, 6, 8, 1, 3, 5, 7, 9}
+// luhnDouble is the digit sum of twice a digit, indexed by the digit's
+// byte ('0'-'9'; 0 for other bytes).
+var luhnDouble = func() (t [256]uint8) {
+	for d := range 10 {
+		t['0'+d] = uint8(2*d%10 + 2*d/10)
+	}
+	return t
+}()
 
 func daysIn(year, month int) int {
 	switch month {
