@@ -103,7 +103,13 @@ func (id *Identity) ArenaNumberBirth(raw string, a *Arena) (num, birth string) {
 	start := len(a.buf)
 	b := (*[32]byte)(a.buf[start : start+32])
 	*(*[12]byte)(b[:12]) = id.num
-	id.putBirthDate((*[10]byte)(b[n : n+10]))
+	if d := (*[10]byte)(b[n : n+10]); id.Kind == IDPersonnummer && uint(id.Birth.Year) <= 9999 {
+		// YYYYMMDD leads the number (a samordningsnummer's day is +60).
+		d[0], d[1], d[2], d[3], d[4] = b[0], b[1], b[2], b[3], '-'
+		d[5], d[6], d[7], d[8], d[9] = b[4], b[5], '-', b[6], b[7]
+	} else {
+		id.putBirthDate(d)
+	}
 	if raw == unsafe.String(&b[0], n) {
 		// Sent in normal form: only the birth date goes to the arena.
 		*(*[10]byte)(b[:10]) = *(*[10]byte)(b[n : n+10])
