@@ -233,18 +233,19 @@ digits:
 		return
 	}
 	var year int
+	md, asOrd := month*100+day, asOf.ord()
 	if n == 12 {
 		year = int(d[0]-'0')*1000 + int(d[1]-'0')*100 + yy
 	} else {
 		year = asOf.Year - ((asOf.Year-yy)%100+100)%100
-		if (Date{year, month, day}).ord() > asOf.ord() {
+		if year*10000+md > asOrd { // Date{year, month, day}.ord() > asOf.ord()
 			year -= 100
 		}
 		if sep == '+' {
 			year -= 100
 		}
 	}
-	if day > daysIn(year, month) || (Date{year, month, day}).ord() > asOf.ord() {
+	if day > daysIn(year, month) || year*10000+md > asOrd {
 		id.Reason = IDDate
 		return
 	}
