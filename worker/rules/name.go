@@ -82,17 +82,36 @@ func buildName(s string, mixed, needCollapse, needNFC bool, a *Arena) string {
 		return s
 	}
 	if !mixed && s != "" {
-		// One word of ASCII letters all in one case (anna, ANNA): the
-		// title case of appendTitleWord without its per-letter branches.
+		// One word of ASCII letters and U+00C0-U+00FE all in one case
+		// (anna, ANNA, åsa): the title case of appendTitleWord without
+		// its per-letter branches. Lower case first, then the first
+		// letter up.
 		b := a.Reserve(len(s))[:len(s)]
 		i := 0
-		for ; i < len(s) && isASCIILetter(s[i]); i++ {
-			b[i] = s[i] | 0x20
+		for i < len(s) {
+			c := s[i]
+			if c < 0x80 {
+				if !isASCIILetter(c) {
+					break
+				}
+				b[i] = c | 0x20
+				i++
+				continue
+			}
+			if c != 0xC3 || i+1 >= len(s) || s[i+1]&0xC0 != 0x80 || s[i+1] == 0xBF {
+				break
+			}
+			x := s[i+1]
+			if latin1Class[x&0x3F] == ncUpper {
+				x += 0x20
+			}
+			b[i], b[i+1] = 0xC3, x
+			i += 2
 		}
 		if i == len(s) {
-			b[0] &^= 0x20
+			titleLetter(b, 0)
 			if len(b) >= 4 && b[0] == 'M' && b[1] == 'c' {
-				b[2] &^= 0x20 // Mc + letter: McDonald
+				titleLetter(b, 2) // Mc + letter: McDonald
 			}
 			return a.Commit(b)
 		}
@@ -458,6 +477,19 @@ func normaliseNameKey(raw string, a *Arena, buf *[nameKeyBuf]byte, n int) (out s
 		return s, n, n < nameKeyBuf // kept as sent
 	}
 	return buildName(s, mixed, needCollapse, false, a), n, n < nameKeyBuf
+}
+
+// titleLetter upper-cases the lower-case letter at b[i], an ASCII letter
+// or 0xC3 and a second byte (not ÿ), as appendTitleWord does at the start
+// of a segment: ß stays.
+func titleLetter(b []byte, i int) {
+	if c := b[i]; c < 0x80 {
+		b[i] = c &^ 0x20
+		return
+	}
+	if x := b[i+1]; latin1Class[x&0x3F] == ncLower && x != 0x9F {
+		b[i+1] = x - 0x20
+	}
 }
 
 // letterCase is the nameClass bits of letters whose bit 5 (set for lower
