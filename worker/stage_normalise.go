@@ -76,11 +76,7 @@ func (s *normaliseStage) normaliseBlock(rows []formats.Row, a *rules.Arena) {
 	var countries [normaliseBlock]string // "" when not recognised
 	for i := range rows {
 		if r := &rows[i]; !r.Rejected {
-			countries[i] = s.rowCountry(r)
-		}
-	}
-	for i := range rows {
-		if r := &rows[i]; !r.Rejected {
+			countries[i] = s.rowCountry(r) // cheap: it shares the names pass
 			normaliseNames(r, a)
 		}
 	}
@@ -220,7 +216,8 @@ func normaliseEmail(r *formats.Row, a *rules.Arena) {
 }
 
 func (s *normaliseStage) normaliseIdentity(r *formats.Row, a *rules.Arena) {
-	id := rules.ParseIdentity(r.PNRRaw, s.asOf)
+	var id rules.Identity
+	rules.ParseIdentityTo(&id, r.PNRRaw, s.asOf)
 	if !id.Valid {
 		r.AddReason(rules.IDReasonCode[id.Reason])
 		return

@@ -325,6 +325,16 @@ func genRows(n int, seed uint64) []formats.Row {
 //     0.84M -> 1.11M rows/cpu-s. The target is not shown reached on this
 //     loaded machine; scaling the quiet 949 ns/row above by the CPU-time
 //     ratio gives about 715 ns/row.
+//   - 2026-11-23, later (same callgrind method; GODEBUG=asyncpreemptoff=1
+//     keeps callgrind from aborting on Go's preemption signals): 3705 ->
+//     3337 instructions per row (-10%); per group phones 1059 -> 989,
+//     names 774 -> 664, identity 553 -> 427, e-mail 459 -> 409, postal
+//     346 and street 337 unchanged, block-pass overhead 177 -> 165. Wall
+//     time on the otherwise idle machine, old and new binaries
+//     interleaved, five runs each: median 705 -> 573 ns/row (1.40M ->
+//     1.71M rows/cpu-s); -count 5 of the new code alone: 485-692 ns/row,
+//     median 578. The VM's speed drifts by 10-20% between runs: decide on
+//     instruction counts.
 //
 // Refilling the batch between iterations is not timed.
 func BenchmarkNormaliseStage(b *testing.B) {

@@ -222,18 +222,29 @@ var emailClass = func() (t [256]uint8) {
 
 // scanLocal finds the '@' of s and checks the local part before it as
 // validLocal does, in one pass: at is the index of the first '@', high
-// reports a non-ASCII byte before it, ok is false when there is no '@' or
-// the local part is not valid.
+// reports a non-ASCII byte before it that is not in a well-formed
+// two-byte UTF-8 sequence (whether s[:at] is valid UTF-8 is then for
+// validUTF8 to say; without high it is), ok is false when there is no
+// '@' or the local part is not valid.
 func scanLocal(s string) (at int, high, ok bool) {
-	var all uint8
 	i := 0
 	for ; i < len(s); i++ {
-		cl := emailClass[s[i]]
-		all |= cl
+		cl := localClass[s[i]]
 		if cl&classLocal != 0 {
 			continue
 		}
-		if c := s[i]; c == '@' {
+		c := s[i]
+		if cl&classHigh != 0 {
+			// Local as every non-ASCII byte; a two-byte sequence is valid
+			// UTF-8 as it stands, anything else is left to validUTF8.
+			if c >= 0xC2 && c <= 0xDF && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+				i++
+			} else {
+				high = true
+			}
+			continue
+		}
+		if c == '@' {
 			break
 		} else if c != '.' || i == 0 || s[i-1] == '.' {
 			return 0, false, false
@@ -242,8 +253,20 @@ func scanLocal(s string) (at int, high, ok bool) {
 	if i == len(s) || i == 0 || i > 64 || s[i-1] == '.' {
 		return 0, false, false
 	}
-	return i, all&classHigh != 0, true
+	return i, high, true
 }
+
+// localClass is emailClass with the non-ASCII bytes not marked local, so
+// that scanLocal's common path is ASCII only.
+var localClass = func() (t [256]uint8) {
+	for c := range t {
+		t[c] = emailClass[c]
+		if c >= 0x80 {
+			t[c] &^= classLocal
+		}
+	}
+	return t
+}()
 
 func isAtext(c byte) bool {
 	switch c {

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/binary"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -79,6 +80,41 @@ func buildName(s string, mixed, needCollapse, needNFC bool, a *Arena) string {
 	}
 	if mixed && !needCollapse {
 		return s
+	}
+	if !mixed && s != "" {
+		// One word of ASCII letters and U+00C0-U+00FE all in one case
+		// (anna, ANNA, åsa): the title case of appendTitleWord without
+		// its per-letter branches. Lower case first, then the first
+		// letter up.
+		b := a.Reserve(len(s))[:len(s)]
+		i := 0
+		for i < len(s) {
+			c := s[i]
+			if c < 0x80 {
+				if !isASCIILetter(c) {
+					break
+				}
+				b[i] = c | 0x20
+				i++
+				continue
+			}
+			if c != 0xC3 || i+1 >= len(s) || s[i+1]&0xC0 != 0x80 || s[i+1] == 0xBF {
+				break
+			}
+			x := s[i+1]
+			if latin1Class[x&0x3F] == ncUpper {
+				x += 0x20
+			}
+			b[i], b[i+1] = 0xC3, x
+			i += 2
+		}
+		if i == len(s) {
+			titleLetter(b, 0)
+			if len(b) >= 4 && b[0] == 'M' && b[1] == 'c' {
+				titleLetter(b, 2) // Mc + letter: McDonald
+			}
+			return a.Commit(b)
+		}
 	}
 	b := a.Reserve(len(s) + 4)
 	word := 0
@@ -373,8 +409,37 @@ func normaliseNameKey(raw string, a *Arena, buf *[nameKeyBuf]byte, n int) (out s
 			buf[n&mask] = ' '
 			n += sep
 			sep = 0
-			buf[n&mask] = f
-			n++
+			// A run of ASCII letters and digits: letters eight, then four,
+			// at a time (folding a letter sets bit 5), then byte by byte.
+			for i+8 <= len(s) && n+8 <= nameKeyBuf {
+				x := load64(s, i)
+				if !letters8(x) {
+					break
+				}
+				binary.LittleEndian.PutUint64(buf[n:n+8], x|0x2020202020202020)
+				all |= letterCase(x&0x2020202020202020, 0x2020202020202020)
+				n += 8
+				i += 8
+			}
+			if i+4 <= len(s) && n+4 <= nameKeyBuf {
+				if x := load32(s, i); letters4(x) {
+					binary.LittleEndian.PutUint32(buf[n:n+4], x|0x20202020)
+					all |= letterCase(uint64(x&0x20202020), 0x20202020)
+					n += 4
+					i += 4
+				}
+			}
+			for ; i < len(s); i++ {
+				c = s[i]
+				f = foldASCII[c&0x7F]
+				if c >= 0x80 || f == 0 {
+					break
+				}
+				all |= nameClass[c]
+				buf[n&mask] = f
+				n++
+			}
+			i-- // the loop goes on at the byte that ended the run
 			continue
 		}
 		if c != 0xC3 || i+1 >= len(s) || s[i+1]&0xC0 != 0x80 {
@@ -412,6 +477,32 @@ func normaliseNameKey(raw string, a *Arena, buf *[nameKeyBuf]byte, n int) (out s
 		return s, n, n < nameKeyBuf // kept as sent
 	}
 	return buildName(s, mixed, needCollapse, false, a), n, n < nameKeyBuf
+}
+
+// titleLetter upper-cases the lower-case letter at b[i], an ASCII letter
+// or 0xC3 and a second byte (not ÿ), as appendTitleWord does at the start
+// of a segment: ß stays.
+func titleLetter(b []byte, i int) {
+	if c := b[i]; c < 0x80 {
+		b[i] = c &^ 0x20
+		return
+	}
+	if x := b[i+1]; latin1Class[x&0x3F] == ncLower && x != 0x9F {
+		b[i+1] = x - 0x20
+	}
+}
+
+// letterCase is the nameClass bits of letters whose bit 5 (set for lower
+// case) are the bytes of bits under mask.
+func letterCase(bits, mask uint64) uint8 {
+	var k uint8
+	if bits != mask {
+		k |= ncUpper
+	}
+	if bits != 0 {
+		k |= ncLower
+	}
+	return k
 }
 
 // nameKeyBuf is the size of NormaliseNames' key buffer, a power of two.

@@ -120,3 +120,23 @@ func TestNormaliseNamesLatin1(t *testing.T) {
 		}
 	}
 }
+
+// TestLetters checks letters8 and letters4 against isASCIILetter for every
+// byte value at every position.
+func TestLetters(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		want := c < 0x80 && isASCIILetter(byte(c))
+		for pos := 0; pos < 8; pos++ {
+			b := []byte("abcdWXYZ")
+			b[pos] = byte(c)
+			if got := letters8(load64(string(b), 0)); got != want {
+				t.Fatalf("letters8 with byte %#x at %d = %v, want %v", c, pos, got, want)
+			}
+			if pos < 4 {
+				if got := letters4(load32(string(b), 0)); got != want {
+					t.Fatalf("letters4 with byte %#x at %d = %v, want %v", c, pos, got, want)
+				}
+			}
+		}
+	}
+}

@@ -221,7 +221,15 @@ func ParsePhoneList(raw, defaultRegion string, dst []Phone) []Phone {
 	}
 	// The fast path accepts only digits and punctuation that cannot
 	// separate two numbers: a single number with no words to strip.
-	if fp, ok := fastPhone(raw, defaultRegion, false); ok {
+	if n := len(dst); n < cap(dst) {
+		// Parse in place: no copy of the Phone.
+		dst = dst[:n+1]
+		dst[n] = Phone{}
+		if fastPhoneTo(&dst[n], raw, defaultRegion, false) {
+			return dst
+		}
+		dst = dst[:n]
+	} else if fp, ok := fastPhone(raw, defaultRegion, false); ok {
 		return append(dst, fp)
 	}
 	if plainPhone(raw) {
@@ -420,9 +428,16 @@ func trimRightPunct(s string) string {
 // length rules) step by step; the automaton replaces its regexps.
 func fastPhone(s, region string, slash bool) (Phone, bool) {
 	var p Phone
+	ok := fastPhoneTo(&p, s, region, slash)
+	return p, ok
+}
+
+// fastPhoneTo is fastPhone writing into p, which must be the zero Phone;
+// p is left untouched when it returns false.
+func fastPhoneTo(p *Phone, s, region string, slash bool) bool {
 	def := tableFor(region)
 	if def == nil || len(s) > 64 {
-		return p, false
+		return false
 	}
 	// One step per byte for digits and punctuation: the byte is stored
 	// at d[n] whatever it is and n advances only on a digit (class 1), so
@@ -447,6 +462,23 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 		n += 8
 		i += 8
 	}
+	// Four bytes a step while all are digits or punctuation.
+	for i+4 <= len(s) {
+		c0, c1, c2, c3 := s[i], s[i+1], s[i+2], s[i+3]
+		k0, k1, k2, k3 := class[c0], class[c1], class[c2], class[c3]
+		if k0|k1|k2|k3 > fpDigit {
+			break
+		}
+		d[n&31] = c0
+		n += int(k0)
+		d[n&31] = c1
+		n += int(k1)
+		d[n&31] = c2
+		n += int(k2)
+		d[n&31] = c3
+		n += int(k3)
+		i += 4
+	}
 	for ; i < len(s); i++ {
 		c := s[i]
 		k := class[c]
@@ -457,24 +489,24 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 			switch k {
 			case fpPlus:
 				if n > 0 || plus {
-					return p, false
+					return false
 				}
 				plus = true
 			case fpSlash:
 				if !slash {
-					return p, false
+					return false
 				}
 			default:
-				return p, false
+				return false
 			}
 		}
 	}
 	if n > maxPhoneDigits {
-		return p, false
+		return false
 	}
 	d[n] = 0 // the last punctuation stored: d[n:] is all zeros now
 	if n < 3 {
-		return p, false
+		return false
 	}
 	digits := d[:n]
 	var t *countryTable
@@ -487,7 +519,7 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	}
 	if intl {
 		if len(digits) <= 2 || digits[0] != '4' {
-			return p, false
+			return false
 		}
 		switch digits[1] {
 		case '6':
@@ -496,7 +528,7 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 			t = tablePL()
 		}
 		if t == nil {
-			return p, false
+			return false
 		}
 		national = digits[2:]
 	} else {
@@ -514,7 +546,7 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	if len(national) < 2 {
 		p.Reason = PhoneTooShort // the library's ErrTooShortNSN
 		p.Fast = true
-		return p, true
+		return true
 	}
 	pot, potState, potKnown := t.stripNationalPrefixMask(national)
 	switch t.testLength(len(pot)) {
@@ -526,11 +558,11 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	p.Fast = true
 	if len(national) < 2 {
 		p.Reason = PhoneTooShort
-		return p, true
+		return true
 	}
 	if len(national) > maxNSN {
 		p.Reason = PhoneTooLong
-		return p, true
+		return true
 	}
 	// The library keeps leading zeros of the national number ("Italian
 	// leading zero"), so its E.164 form is cc + national as is.
@@ -541,10 +573,10 @@ func fastPhone(s, region string, slash bool) (Phone, bool) {
 	typ := t.typeAt[int(potState)*(maxNSN+1)+len(national)] // typeOf(accept[potState], len(national))
 	if typ != PhoneUnknown {
 		p.setType(typ)
-		return p, true
+		return true
 	}
 	p.Reason = t.invalidReason(national)
-	return p, true
+	return true
 }
 
 // Byte classes of fastPhone's scan: punctuation is 0 and a digit 1, so

@@ -103,7 +103,13 @@ func (id *Identity) ArenaNumberBirth(raw string, a *Arena) (num, birth string) {
 	start := len(a.buf)
 	b := (*[32]byte)(a.buf[start : start+32])
 	*(*[12]byte)(b[:12]) = id.num
-	id.putBirthDate((*[10]byte)(b[n : n+10]))
+	if d := (*[10]byte)(b[n : n+10]); id.Kind == IDPersonnummer && uint(id.Birth.Year) <= 9999 {
+		// YYYYMMDD leads the number (a samordningsnummer's day is +60).
+		d[0], d[1], d[2], d[3], d[4] = b[0], b[1], b[2], b[3], '-'
+		d[5], d[6], d[7], d[8], d[9] = b[4], b[5], '-', b[6], b[7]
+	} else {
+		id.putBirthDate(d)
+	}
 	if raw == unsafe.String(&b[0], n) {
 		// Sent in normal form: only the birth date goes to the arena.
 		*(*[10]byte)(b[:10]) = *(*[10]byte)(b[n : n+10])
@@ -126,14 +132,25 @@ func (id *Identity) putBirthDate(b *[10]byte) {
 // else is a PESEL, anything else is read as a personnummer or
 // samordningsnummer.
 func ParseIdentity(raw string, asOf Date) Identity {
+	var id Identity
+	ParseIdentityTo(&id, raw, asOf)
+	return id
+}
+
+// ParseIdentityTo is ParseIdentity writing its answer to *id, which it
+// first sets to the zero Identity: the hot path's form, with no copy of
+// the result.
+func ParseIdentityTo(id *Identity, raw string, asOf Date) {
+	*id = Identity{}
 	s := raw
 	if needTrim(s) {
 		s = trimSpace(s)
 	}
 	if len(s) == 11 && allDigits(s) {
-		return ParsePESEL(s, asOf)
+		*id = ParsePESEL(s, asOf)
+		return
 	}
-	return parsePersonnummer(s, asOf)
+	parsePersonnummerTo(id, s, asOf)
 }
 
 // ParsePersonnummer parses a Swedish personnummer or samordningsnummer in
@@ -154,9 +171,16 @@ func ParsePersonnummer(raw string, asOf Date) Identity {
 // parsePersonnummer parses a trimmed personnummer.
 func parsePersonnummer(s string, asOf Date) Identity {
 	var id Identity
+	parsePersonnummerTo(&id, s, asOf)
+	return id
+}
+
+// parsePersonnummerTo is parsePersonnummer writing to *id, which must be
+// the zero Identity.
+func parsePersonnummerTo(id *Identity, s string, asOf Date) {
 	if s == "" {
 		id.Reason = IDMissing
-		return id
+		return
 	}
 	var d [12]byte
 	n := 0
@@ -171,7 +195,7 @@ func parsePersonnummer(s string, asOf Date) Identity {
 		case c >= '0' && c <= '9':
 			if n == len(d) {
 				id.Reason = IDFormat
-				return id
+				return
 			}
 			d[n] = c
 			n++
@@ -179,22 +203,22 @@ func parsePersonnummer(s string, asOf Date) Identity {
 			sep = c
 		default:
 			id.Reason = IDFormat
-			return id
+			return
 		}
 	}
 	if n != 10 && n != 12 {
 		id.Reason = IDFormat
-		return id
+		return
 	}
 digits:
 	short := d[n-10 : n] // YYMMDDNNNC
 	if short[6] == '0' && short[7] == '0' && short[8] == '0' {
 		id.Reason = IDFormat // birth number 000 is never issued
-		return id
+		return
 	}
 	if !luhn(short) {
 		id.Reason = IDChecksum
-		return id
+		return
 	}
 	yy := int(short[0]-'0')*10 + int(short[1]-'0')
 	month := int(short[2]-'0')*10 + int(short[3]-'0')
@@ -206,23 +230,24 @@ digits:
 	}
 	if month < 1 || month > 12 || day < 1 || day > 31 {
 		id.Reason = IDDate
-		return id
+		return
 	}
 	var year int
+	md, asOrd := month*100+day, asOf.ord()
 	if n == 12 {
 		year = int(d[0]-'0')*1000 + int(d[1]-'0')*100 + yy
 	} else {
 		year = asOf.Year - ((asOf.Year-yy)%100+100)%100
-		if (Date{year, month, day}).ord() > asOf.ord() {
+		if year*10000+md > asOrd { // Date{year, month, day}.ord() > asOf.ord()
 			year -= 100
 		}
 		if sep == '+' {
 			year -= 100
 		}
 	}
-	if day > daysIn(year, month) || (Date{year, month, day}).ord() > asOf.ord() {
+	if day > daysIn(year, month) || year*10000+md > asOrd {
 		id.Reason = IDDate
-		return id
+		return
 	}
 	id.Valid = true
 	id.Kind = kind
@@ -239,7 +264,7 @@ digits:
 	}
 	*(*[10]byte)(id.num[2:]) = *(*[10]byte)(short)
 	id.n = 12
-	return id
+	return
 }
 
 // pnrCommonDigits reads the common layouts YYMMDDNNNC, YYMMDD-NNNC,
@@ -280,17 +305,18 @@ func digits8(x uint64) bool {
 // luhn checks the check digit of YYMMDDNNNC.
 func luhn(b []byte) bool {
 	_ = b[9]
-	sum := luhnDouble[(b[0]-'0')&15] + int(b[1]-'0') + luhnDouble[(b[2]-'0')&15] + int(b[3]-'0') +
-		luhnDouble[(b[4]-'0')&15] + int(b[5]-'0') + luhnDouble[(b[6]-'0')&15] + int(b[7]-'0') +
-		luhnDouble[(b[8]-'0')&15]
-	return int(luhnCheck[sum%len(luhnCheck)]) == int(b[9]-'0')
+	// The doubled digits by a table indexed by the byte; the others as
+	// bytes, less their four '0's at the end.
+	sum := uint(luhnDouble[b[0]]) + uint(luhnDouble[b[2]]) + uint(luhnDouble[b[4]]) + uint(luhnDouble[b[6]]) +
+		uint(luhnDouble[b[8]]) + uint(b[1]) + uint(b[3]) + uint(b[5]) + uint(b[7]) - 4*'0'
+	return luhnCheck[sum%uint(len(luhnCheck))] == b[9]
 }
 
-// luhnCheck[sum] is (10-sum%10)%10, the check digit for a Luhn sum (at
-// most 9*9 = 81 for nine digits).
-var luhnCheck = func() (t [82]uint8) {
+// luhnCheck[sum] is '0'+(10-sum%10)%10, the check digit for a Luhn sum
+// (at most 9*9 = 81 for nine digits; 128 entries make the index a mask).
+var luhnCheck = func() (t [128]byte) {
 	for sum := range t {
-		t[sum] = uint8((10 - sum%10) % 10)
+		t[sum] = '0' + byte((10-sum%10)%10)
 	}
 	return t
 }()
@@ -300,8 +326,14 @@ const twoDigits = "0001020304050607080910111213141516171819202122232425262728293
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
 	"8081828384858687888990919293949596979899"
 
-// luhnDouble is the digit sum of twice a digit.
-var luhnDouble = [16]int{0, 2, 4, 6, 8, 1, 3, 5, 7, 9}
+// luhnDouble is the digit sum of twice a digit, indexed by the digit's
+// byte ('0'-'9'; 0 for other bytes).
+var luhnDouble = func() (t [256]uint8) {
+	for d := range 10 {
+		t['0'+d] = uint8(2*d%10 + 2*d/10)
+	}
+	return t
+}()
 
 func daysIn(year, month int) int {
 	switch month {

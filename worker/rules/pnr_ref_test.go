@@ -95,3 +95,49 @@ func FuzzPersonnummerLayouts(f *testing.F) {
 		}
 	})
 }
+
+// luhnRef is the Luhn check written out: double every other digit from
+// the first, sum the digits of the products and the other digits.
+func luhnRef(b []byte) bool {
+	sum := 0
+	for i := 0; i < 9; i++ {
+		d := int(b[i] - '0')
+		if i%2 == 0 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return (10-sum%10)%10 == int(b[9]-'0')
+}
+
+// TestLuhnRef compares luhn with luhnRef on every digit in every place
+// and on pseudo-random numbers.
+func TestLuhnRef(t *testing.T) {
+	check := func(b []byte) {
+		t.Helper()
+		if got, want := luhn(b), luhnRef(b); got != want {
+			t.Fatalf("luhn(%s) = %v, reference %v", b, got, want)
+		}
+	}
+	for pos := 0; pos < 10; pos++ {
+		for c := byte('0'); c <= '9'; c++ {
+			b := []byte("8112189876")
+			b[pos] = c
+			check(b)
+		}
+	}
+	x := uint64(88172645463325252)
+	for range 200000 {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		b := make([]byte, 10)
+		for i, y := 0, x; i < 10; i, y = i+1, y/10 {
+			b[i] = '0' + byte(y%10)
+		}
+		check(b)
+	}
+}

@@ -204,6 +204,10 @@ func FuzzPersonnummer(f *testing.F) {
 		if again != id {
 			t.Fatalf("%q -> %q does not re-parse to the same: %+v vs %+v", s, id.Number(), id, again)
 		}
+		var a Arena
+		if num, birth := id.ArenaNumberBirth(s, &a); num != id.Number() || birth != string(id.AppendBirthDate(nil)) {
+			t.Fatalf("%q: arena strings %q %q, want %q %q", s, num, birth, id.Number(), id.AppendBirthDate(nil))
+		}
 	})
 }
 

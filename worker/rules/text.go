@@ -43,7 +43,9 @@ func (a *Arena) fixed24(src *[24]byte, n int) string {
 	}
 	start := len(a.buf)
 	b := a.buf[start : start+len(src)]
-	*(*[24]byte)(b) = *src
+	// Three word moves: a [24]byte assignment compiles to a memmove call.
+	d, q := (*[3]uint64)(unsafe.Pointer(&b[0])), (*[3]uint64)(unsafe.Pointer(src))
+	d[0], d[1], d[2] = q[0], q[1], q[2]
 	a.buf = a.buf[:start+n]
 	return unsafe.String(&b[0], n)
 }
@@ -148,4 +150,28 @@ func load64(s string, i int) uint64 {
 	b := s[i : i+8]
 	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
 		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+// load32 returns s[i:i+4] as a little-endian word.
+func load32(s string, i int) uint32 {
+	b := s[i : i+4]
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
+
+// letters8 reports whether the eight bytes of x (load64) are all ASCII
+// letters: with bit 5 set (lower case), no byte may be below 'a' (the
+// subtraction borrows), above 'z' (adding 5 reaches 0x80) or have its top
+// bit set. A borrow or carry starts only at a failing byte, so the answer
+// is exact.
+func letters8(x uint64) bool {
+	const lower, a, over, top = 0x2020202020202020, 0x6161616161616161, 0x0505050505050505, 0x8080808080808080
+	y := x | lower
+	return (x|(y+over)|(y-a))&top == 0
+}
+
+// letters4 is letters8 for four bytes (load32).
+func letters4(x uint32) bool {
+	const lower, a, over, top = 0x20202020, 0x61616161, 0x05050505, 0x80808080
+	y := x | lower
+	return (x|(y+over)|(y-a))&top == 0
 }
