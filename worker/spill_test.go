@@ -92,8 +92,8 @@ func TestSpillDecodeCorrupt(t *testing.T) {
 // too and are gone when the wash ends, committed or cancelled in the
 // reading pass.
 func TestWashDedupSpillFilesRemoved(t *testing.T) {
-	for _, cancelAt := range []int64{0, 3000} {
-		t.Run(map[bool]string{true: "committed", false: "cancelled"}[cancelAt == 0], func(t *testing.T) {
+	for _, cancelled := range []bool{false, true} {
+		t.Run(map[bool]string{false: "committed", true: "cancelled"}[cancelled], func(t *testing.T) {
 			in, key := writeInput(t, 20000, 0)
 			cfg, _ := testConfig(t, in, key)
 			cfg.Batch = 500
@@ -101,42 +101,26 @@ func TestWashDedupSpillFilesRemoved(t *testing.T) {
 			cfg.Setup = &Setup{Dedup: dedup.Config{SpillRows: 10}}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
+			// After each observed batch: has dedup spilled (it does after
+			// 10 rows)? Then, in the cancelled case, cancel: the reading
+			// pass stops with dedup's files on disk.
 			sawDedupSpill := false
-			var mu sync.Mutex
-			cfg.Counters = &Counters{}
-			stop := make(chan struct{})
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				for {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					// Cancel only once dedup's spill directory exists, so
-					// the cancelled case always has files to clean up.
-					if n, _ := filepath.Glob(filepath.Join(cfg.SpillDir, "listwash-dedup-*")); len(n) > 0 {
-						mu.Lock()
-						sawDedupSpill = true
-						mu.Unlock()
-						if cancelAt > 0 && cfg.Counters.Records.Load() >= cancelAt {
-							cancel()
-						}
+			testHookObserved = func() {
+				if n, _ := filepath.Glob(filepath.Join(cfg.SpillDir, "listwash-dedup-*")); len(n) > 0 {
+					sawDedupSpill = true
+					if cancelled {
+						cancel()
 					}
 				}
-			}()
+			}
+			defer func() { testHookObserved = nil }()
 			_, err := Wash(ctx, cfg)
-			close(stop)
-			<-done
-			if cancelAt == 0 && err != nil {
+			if !cancelled && err != nil {
 				t.Fatal(err)
 			}
-			if cancelAt > 0 && !errors.Is(err, context.Canceled) {
+			if cancelled && !errors.Is(err, context.Canceled) {
 				t.Fatalf("err = %v, want context.Canceled", err)
 			}
-			mu.Lock()
-			defer mu.Unlock()
 			if !sawDedupSpill {
 				t.Error("dedup never spilled into SpillDir")
 			}

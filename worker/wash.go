@@ -417,7 +417,16 @@ func findPlanner(stages []Stage) (Planner, int) {
 type observe struct{ p Planner }
 
 func (o observe) Name() string                                { return o.p.Name() + ".observe" }
-func (o observe) Process(ctx context.Context, b *Batch) error { return o.p.Observe(ctx, b) }
+func (o observe) Process(ctx context.Context, b *Batch) error {
+	err := o.p.Observe(ctx, b)
+	if testHookObserved != nil {
+		testHookObserved()
+	}
+	return err
+}
+
+// testHookObserved, set only by tests, runs after each batch is observed.
+var testHookObserved func()
 func (o observe) Ordered()                                    {}
 
 // sinkState is the write side of the final pass.
