@@ -416,7 +416,7 @@ func findPlanner(stages []Stage) (Planner, int) {
 // observe runs a planner's Observe as an ordered stage of the first pass.
 type observe struct{ p Planner }
 
-func (o observe) Name() string                                { return o.p.Name() + ".observe" }
+func (o observe) Name() string { return o.p.Name() + ".observe" }
 func (o observe) Process(ctx context.Context, b *Batch) error {
 	err := o.p.Observe(ctx, b)
 	if testHookObserved != nil {
@@ -427,7 +427,8 @@ func (o observe) Process(ctx context.Context, b *Batch) error {
 
 // testHookObserved, set only by tests, runs after each batch is observed.
 var testHookObserved func()
-func (o observe) Ordered()                                    {}
+
+func (o observe) Ordered() {}
 
 // sinkState is the write side of the final pass.
 type sinkState struct {
