@@ -425,10 +425,10 @@ func (o observe) Process(ctx context.Context, b *Batch) error {
 	return err
 }
 
+func (o observe) Ordered() {}
+
 // testHookObserved, set only by tests, runs after each batch is observed.
 var testHookObserved func()
-
-func (o observe) Ordered() {}
 
 // sinkState is the write side of the final pass.
 type sinkState struct {
