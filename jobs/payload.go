@@ -184,14 +184,10 @@ func (p WashFile) Validate() error {
 
 // Validate reports whether p is complete and well-formed.
 func (p WashChunk) Validate() error {
-	if err := validateRun(TypeWashChunk, p.RunID, p.Supplier, p.Input, p.Output, p.Options); err != nil {
+	if err := validateChunk(TypeWashChunk, p.File(), p.Chunk, p.Chunks); err != nil {
 		return err
 	}
 	switch {
-	case p.Chunks < 1:
-		return invalid(TypeWashChunk, "chunks", "is below 1")
-	case p.Chunk < 0 || p.Chunk >= p.Chunks:
-		return invalid(TypeWashChunk, "chunk", "is outside 0..chunks-1")
 	case p.Offset < 0:
 		return invalid(TypeWashChunk, "offset", "is negative")
 	case p.Length <= 0:
@@ -201,37 +197,25 @@ func (p WashChunk) Validate() error {
 }
 
 // Validate reports whether p is complete and well-formed.
-func (p WashMerge) Validate() error {
-	if err := validateRun(TypeWashMerge, p.RunID, p.Supplier, p.Input, p.Output, p.Options); err != nil {
-		return err
-	}
-	if p.Chunks < 1 {
-		return invalid(TypeWashMerge, "chunks", "is below 1")
-	}
-	return nil
-}
+func (p WashMerge) Validate() error { return validateChunk(TypeWashMerge, p.File(), 0, p.Chunks) }
 
 // Validate reports whether p is complete and well-formed.
-func (p WashApply) Validate() error {
-	if err := validateRun(TypeWashApply, p.RunID, p.Supplier, p.Input, p.Output, p.Options); err != nil {
+func (p WashApply) Validate() error { return validateChunk(TypeWashApply, p.File(), p.Chunk, p.Chunks) }
+
+// Validate reports whether p is complete and well-formed.
+func (p WashCommit) Validate() error { return validateChunk(TypeWashCommit, p.File(), 0, p.Chunks) }
+
+// validateChunk validates the run of a step task of a chunked run and its
+// chunk numbers (chunk 0 for the steps of the whole run).
+func validateChunk(task string, f WashFile, chunk, chunks int) error {
+	if err := validateRun(task, f.RunID, f.Supplier, f.Input, f.Output, f.Options); err != nil {
 		return err
 	}
 	switch {
-	case p.Chunks < 1:
-		return invalid(TypeWashApply, "chunks", "is below 1")
-	case p.Chunk < 0 || p.Chunk >= p.Chunks:
-		return invalid(TypeWashApply, "chunk", "is outside 0..chunks-1")
-	}
-	return nil
-}
-
-// Validate reports whether p is complete and well-formed.
-func (p WashCommit) Validate() error {
-	if err := validateRun(TypeWashCommit, p.RunID, p.Supplier, p.Input, p.Output, p.Options); err != nil {
-		return err
-	}
-	if p.Chunks < 1 {
-		return invalid(TypeWashCommit, "chunks", "is below 1")
+	case chunks < 1:
+		return invalid(task, "chunks", "is below 1")
+	case chunk < 0 || chunk >= chunks:
+		return invalid(task, "chunk", "is outside 0..chunks-1")
 	}
 	return nil
 }
