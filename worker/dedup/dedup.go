@@ -109,9 +109,9 @@ type Deduper struct {
 	recs    recs
 	names   arena
 	buf     []byte
-	nbuf    []byte // folded names of the row being filled
-	cur     rec    // the rec being filled or read (a field: a local would escape)
-	names2  [2 * maxNameLen]byte
+	nbuf    []byte               // folded names of the row being filled
+	cur     rec                  // the rec being filled or read (a field: a local would escape)
+	nameBuf [2 * maxNameLen]byte // names read by ObserveEncoded
 	ordered bool
 	last    uint32
 

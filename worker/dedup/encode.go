@@ -56,7 +56,7 @@ func (d *Deduper) ObserveEncoded(r io.Reader) (int, error) {
 		br = bufio.NewReaderSize(r, 256<<10)
 	}
 	n := 0
-	names, x := d.names2[:], &d.cur
+	names, x := d.nameBuf[:], &d.cur
 	for {
 		if _, err := io.ReadFull(br, recBytes(x)); err != nil {
 			if errors.Is(err, io.EOF) {
