@@ -126,16 +126,19 @@ type Deduper struct {
 	cbirth []uint32
 
 	// Plan state; parent, best, cons and edges are dropped when Plan returns.
-	edges   [][]edge // matched pairs, one slice per comparer
-	parent  []uint32
-	best    []float32
-	cons    map[uint32]constraint
-	thr     float64
-	wthr    float64 // W of thr
-	planned bool
-	res     []result
-	byLine  []uint32 // res indices sorted by line, when lines were not increasing
-	stats   Stats
+	edges [][]edge // matched pairs, one slice per comparer (or partition)
+	// external: the pairs come from Matchers (AddMatches), by source
+	// line; Plan does not compare.
+	external bool
+	parent   []uint32
+	best     []float32
+	cons     map[uint32]constraint
+	thr      float64
+	wthr     float64 // W of thr
+	planned  bool
+	res      []result
+	byLine   []uint32 // res indices sorted by line, when lines were not increasing
+	stats    Stats
 }
 
 // New returns an empty Deduper.
@@ -428,17 +431,24 @@ func (d *Deduper) Plan(ctx context.Context) error {
 		return err
 	}
 	d.flatten()
-	pool := d.startPool(ctx, false, pairs, per)
-	pairs = nil
-	var err error
-	for k := kind(0); k < numKinds && err == nil; k++ {
-		err = d.planKind(ctx, pool, k, &tmp)
-	}
-	if werr := pool.wait(); err == nil {
-		err = werr
-	}
-	if err != nil {
-		return err
+	if d.external {
+		pairs = nil
+		if err := d.externalEdges(uint32(n), func(i uint32) uint32 { return d.recs.at(i).line }); err != nil {
+			return err
+		}
+	} else {
+		pool := d.startPool(ctx, false, pairs, per)
+		pairs = nil
+		var err error
+		for k := kind(0); k < numKinds && err == nil; k++ {
+			err = d.planKind(ctx, pool, k, &tmp)
+		}
+		if werr := pool.wait(); err == nil {
+			err = werr
+		}
+		if err != nil {
+			return err
+		}
 	}
 	tmp = nil
 	d.link()

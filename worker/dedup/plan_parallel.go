@@ -374,11 +374,12 @@ func (c *comparer) block(k kind, b []pair) {
 // compare scores the rows of entries x and y, found in a block of kind k,
 // and keeps the pair as an edge when it matches. A pair that shares a key
 // of an earlier kind was scored there already; exact copies were joined
-// before blocking (parent is flat).
+// before blocking (parent is flat; nil in a Matcher, whose blocks hold
+// no two copies).
 func (c *comparer) compare(k kind, x, y pair) {
 	i, j := x.idx, y.idx
 	a, b := c.rec(x), c.rec(y)
-	if sharedEarlier(k, a, b) || c.d.parent[i] == c.d.parent[j] {
+	if sharedEarlier(k, a, b) || c.d.parent != nil && c.d.parent[i] == c.d.parent[j] {
 		return
 	}
 	c.comparisons++

@@ -102,6 +102,9 @@ func (d *Deduper) planSpill(ctx context.Context) (err error) {
 	}
 	var kinds [numKinds]*bucketSet
 	for k := range kinds {
+		if d.external {
+			break // no blocking here: the pairs come from Matchers
+		}
 		if kinds[k], err = sp.newBuckets("kind"+string(rune('0'+k)), int(d.kindParts(kind(k), n)), int(unsafe.Sizeof(pair{}))); err != nil {
 			return err
 		}
@@ -119,6 +122,9 @@ func (d *Deduper) planSpill(ctx context.Context) (err error) {
 			}
 		}
 		for k, b := range kinds {
+			if b == nil {
+				continue
+			}
 			parts := uint64(len(b.files))
 			for _, key := range kind(k).keys(keys[:0], r) {
 				*p = pair{key: key, idx: i}
@@ -136,6 +142,9 @@ func (d *Deduper) planSpill(ctx context.Context) (err error) {
 		return err
 	}
 	for _, b := range kinds {
+		if b == nil {
+			continue
+		}
 		if err := b.flush(); err != nil {
 			return err
 		}
@@ -150,18 +159,20 @@ func (d *Deduper) planSpill(ctx context.Context) (err error) {
 	}
 	d.flatten()
 	d.loc = make([]uint32, n) // the producer's only: jobs get places in pair.sub
-	pool := d.startPool(ctx, true, nil, 0)
-	var tmp []pair
-	for k := 0; k < len(kinds) && err == nil; k++ {
-		err = d.spillKind(ctx, pool, kind(k), kinds[k], notRep, &tmp)
+	if !d.external {
+		pool := d.startPool(ctx, true, nil, 0)
+		var tmp []pair
+		for k := 0; k < len(kinds) && err == nil; k++ {
+			err = d.spillKind(ctx, pool, kind(k), kinds[k], notRep, &tmp)
+		}
+		if werr := pool.wait(); err == nil {
+			err = werr
+		}
+		if err != nil {
+			return err
+		}
 	}
-	if werr := pool.wait(); err == nil {
-		err = werr
-	}
-	if err != nil {
-		return err
-	}
-	d.loc, notRep, tmp = nil, nil, nil
+	d.loc, notRep = nil, nil
 
 	// Constraints of every row for linking; lines and completeness for
 	// survivorship.
@@ -176,6 +187,11 @@ func (d *Deduper) planSpill(ctx context.Context) (err error) {
 	})
 	if err != nil {
 		return err
+	}
+	if d.external {
+		if err := d.externalEdges(n, func(i uint32) uint32 { return d.res[i].line }); err != nil {
+			return err
+		}
 	}
 	d.link()
 	d.cpnr, d.cbirth = nil, nil
