@@ -16,6 +16,7 @@ import (
 const (
 	TypeWashFile   = "wash:file"   // wash one supplier file, or split it into chunks
 	TypeWashChunk  = "wash:chunk"  // wash one byte range of a large file
+	TypeWashMatch  = "wash:match"  // compare the rows of one dedup partition of a chunked run
 	TypeWashMerge  = "wash:merge"  // deduplicate the chunks of a run: one plan for the delivery
 	TypeWashApply  = "wash:apply"  // write one chunk's final output from the merge's plan
 	TypeWashCommit = "wash:commit" // check the applied chunks, score the run and commit it
@@ -46,6 +47,8 @@ const (
 	WashFileTimeout    = 15 * time.Minute
 	WashChunkTimeout   = 10 * time.Minute
 	WashMergeTimeout   = 10 * time.Minute
+	WashMatchTimeout   = 10 * time.Minute
+	WashMatchMaxRetry  = 5
 	WashFileMaxRetry   = 5
 	WashChunkMaxRetry  = 5
 	WashMergeMaxRetry  = 10

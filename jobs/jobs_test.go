@@ -26,6 +26,8 @@ var (
 	washFile  = jobs.WashFile{RunID: "r20250314-0001", Supplier: "acme", Input: in, Output: "s3://listwash-out/runs", Options: opts}
 	washChunk = jobs.WashChunk{RunID: "r20250314-0001", Supplier: "acme", Input: in, Chunk: 3, Chunks: 12,
 		Offset: 201326592, Length: 67108864, Output: "s3://listwash-out/runs", Options: opts}
+	washMatch = jobs.WashMatch{RunID: "r20250314-0001", Supplier: "acme", Input: in, Part: 5, Parts: 12, Chunks: 12,
+		Output: "s3://listwash-out/runs", Options: opts}
 	washMerge = jobs.WashMerge{RunID: "r20250314-0001", Supplier: "acme", Input: in, Chunks: 12,
 		Output: "s3://listwash-out/runs", Options: opts}
 	washApply = jobs.WashApply{RunID: "r20250314-0001", Supplier: "acme", Input: in, Chunk: 3, Chunks: 12,
@@ -74,6 +76,9 @@ func TestGoldenPayloads(t *testing.T) {
 		{"wash chunk", "wash_chunk.json", jobs.TypeWashChunk,
 			func() (*asynq.Task, error) { return jobs.NewWashChunkTask(washChunk) },
 			func(b []byte) (any, error) { return jobs.ParseWashChunk(b) }, washChunk},
+		{"wash match", "wash_match.json", jobs.TypeWashMatch,
+			func() (*asynq.Task, error) { return jobs.NewWashMatchTask(washMatch) },
+			func(b []byte) (any, error) { return jobs.ParseWashMatch(b) }, washMatch},
 		{"wash merge", "wash_merge.json", jobs.TypeWashMerge,
 			func() (*asynq.Task, error) { return jobs.NewWashMergeTask(washMerge) },
 			func(b []byte) (any, error) { return jobs.ParseWashMerge(b) }, washMerge},
@@ -152,6 +157,10 @@ func TestChunkAndMergeValidation(t *testing.T) {
 		{"negative offset", func() error { p := washChunk; p.Offset = -1; return p.Validate() }()},
 		{"empty range", func() error { p := washChunk; p.Length = 0; return p.Validate() }()},
 		{"merge of no chunks", func() error { p := washMerge; p.Chunks = 0; return p.Validate() }()},
+		{"match part past count", func() error { p := washMatch; p.Part = 12; return p.Validate() }()},
+		{"match of negative part", func() error { p := washMatch; p.Part = -1; return p.Validate() }()},
+		{"match of no parts", func() error { p := washMatch; p.Parts, p.Part = 0, 0; return p.Validate() }()},
+		{"match of no chunks", func() error { p := washMatch; p.Chunks = 0; return p.Validate() }()},
 		{"chunk without run", func() error { p := washChunk; p.RunID = ""; return p.Validate() }()},
 		{"apply index past count", func() error { p := washApply; p.Chunk = 12; return p.Validate() }()},
 		{"apply of negative chunk", func() error { p := washApply; p.Chunk = -1; return p.Validate() }()},
@@ -231,6 +240,8 @@ func TestDefaultOptions(t *testing.T) {
 			jobs.QueueBulk, jobs.WashFileTimeout, jobs.WashFileMaxRetry, "large"},
 		{"chunk", func() (*asynq.Task, error) { return jobs.NewWashChunkTask(washChunk) },
 			jobs.QueueBulk, jobs.WashChunkTimeout, jobs.WashChunkMaxRetry, ""},
+		{"match", func() (*asynq.Task, error) { return jobs.NewWashMatchTask(washMatch) },
+			jobs.QueueBulk, jobs.WashMatchTimeout, jobs.WashMatchMaxRetry, ""},
 		{"merge", func() (*asynq.Task, error) { return jobs.NewWashMergeTask(washMerge) },
 			jobs.QueueCritical, jobs.WashMergeTimeout, jobs.WashMergeMaxRetry, ""},
 		{"apply", func() (*asynq.Task, error) { return jobs.NewWashApplyTask(washApply) },

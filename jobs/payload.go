@@ -57,6 +57,19 @@ type WashChunk struct {
 	Options  Options `json:"options"`
 }
 
+// WashMatch compares the rows of one dedup partition of a run: every
+// chunk's rows whose blocking keys fall into it.
+type WashMatch struct {
+	RunID    string  `json:"run_id"`
+	Supplier string  `json:"supplier"`
+	Input    Ref     `json:"input"`
+	Part     int     `json:"part"`  // 0-based partition
+	Parts    int     `json:"parts"` // partitions in the run
+	Chunks   int     `json:"chunks"`
+	Output   string  `json:"output"`
+	Options  Options `json:"options"`
+}
+
 // WashMerge merges the outputs of a run's chunks and writes the scorecard.
 type WashMerge struct {
 	RunID    string  `json:"run_id"`
@@ -92,6 +105,11 @@ type WashCommit struct {
 
 // File returns the wash:file payload of the run a chunk task belongs to.
 func (p WashChunk) File() WashFile {
+	return WashFile{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input, Output: p.Output, Options: p.Options}
+}
+
+// File returns the wash:file payload of the run.
+func (p WashMatch) File() WashFile {
 	return WashFile{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input, Output: p.Output, Options: p.Options}
 }
 
@@ -192,6 +210,20 @@ func (p WashChunk) Validate() error {
 		return invalid(TypeWashChunk, "offset", "is negative")
 	case p.Length <= 0:
 		return invalid(TypeWashChunk, "length", "is not positive")
+	}
+	return nil
+}
+
+// Validate reports whether p is complete and well-formed.
+func (p WashMatch) Validate() error {
+	if err := validateChunk(TypeWashMatch, p.File(), 0, p.Chunks); err != nil {
+		return err
+	}
+	switch {
+	case p.Parts < 1:
+		return invalid(TypeWashMatch, "parts", "is below 1")
+	case p.Part < 0 || p.Part >= p.Parts:
+		return invalid(TypeWashMatch, "part", "is outside 0..parts-1")
 	}
 	return nil
 }

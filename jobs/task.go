@@ -41,6 +41,13 @@ func WashChunkOptions(p WashChunk) []asynq.Option {
 		asynq.TaskID(hashID(TypeWashChunk, p.RunID, strconv.Itoa(p.Chunk)))}
 }
 
+// WashMatchOptions are the default options of a wash:match task: the
+// bulk queue, like the chunks, and a task ID per run and partition.
+func WashMatchOptions(p WashMatch) []asynq.Option {
+	return []asynq.Option{asynq.Queue(QueueBulk), asynq.Timeout(WashMatchTimeout), asynq.MaxRetry(WashMatchMaxRetry),
+		asynq.TaskID(hashID(TypeWashMatch, p.RunID, strconv.Itoa(p.Part)))}
+}
+
 // WashMergeOptions are the default options of a wash:merge task: the
 // critical queue and one task ID per run.
 func WashMergeOptions(p WashMerge) []asynq.Option {
@@ -74,6 +81,12 @@ func NewWashChunkTask(p WashChunk, opts ...asynq.Option) (*asynq.Task, error) {
 	return newTask(TypeWashChunk, p, WashChunkOptions(p), opts)
 }
 
+// NewWashMatchTask returns a wash:match task for p with WashMatchOptions,
+// then opts.
+func NewWashMatchTask(p WashMatch, opts ...asynq.Option) (*asynq.Task, error) {
+	return newTask(TypeWashMatch, p, WashMatchOptions(p), opts)
+}
+
 // NewWashMergeTask returns a wash:merge task for p with WashMergeOptions,
 // then opts.
 func NewWashMergeTask(p WashMerge, opts ...asynq.Option) (*asynq.Task, error) {
@@ -97,6 +110,9 @@ func ParseWashFile(data []byte) (WashFile, error) { return parse[WashFile](TypeW
 
 // ParseWashChunk decodes and validates a wash:chunk payload.
 func ParseWashChunk(data []byte) (WashChunk, error) { return parse[WashChunk](TypeWashChunk, data) }
+
+// ParseWashMatch decodes and validates a wash:match payload.
+func ParseWashMatch(data []byte) (WashMatch, error) { return parse[WashMatch](TypeWashMatch, data) }
 
 // ParseWashMerge decodes and validates a wash:merge payload.
 func ParseWashMerge(data []byte) (WashMerge, error) { return parse[WashMerge](TypeWashMerge, data) }
