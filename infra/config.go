@@ -79,6 +79,10 @@ type Worker struct {
 	// worker, then merged). 0: 4 GiB. The merge is serial, so chunking pays
 	// only for files too big for one machine; see docs/runtime.md.
 	ChunkSize int64 `yaml:"chunk_size"`
+	// DedupPartitions is the number of partitions the comparisons of a
+	// chunked run are split into, each a wash:match task on any worker.
+	// 0: one per chunk (at most 64); -1: none, the merge compares alone.
+	DedupPartitions int `yaml:"dedup_partitions"`
 	// ShutdownTimeout is how long SIGTERM waits for running washes before
 	// they are cancelled (and retried elsewhere). 0: 30s.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
@@ -169,6 +173,7 @@ const (
 	EnvPrefixIndex     = "LISTWASH_PREFIX_INDEX"
 	EnvConcurrency     = "LISTWASH_CONCURRENCY"
 	EnvChunkSize       = "LISTWASH_CHUNK_SIZE"
+	EnvDedupPartitions = "LISTWASH_DEDUP_PARTITIONS"
 	EnvShutdownTimeout = "LISTWASH_SHUTDOWN_TIMEOUT"
 	EnvMode            = "LISTWASH_MODE"
 	EnvCompany         = "LISTWASH_COMPANY"
@@ -226,6 +231,13 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 			return fmt.Errorf("%w: %s: %q is not a number of bytes", ErrConfig, EnvChunkSize, v)
 		}
 		c.Worker.ChunkSize = n
+	}
+	if v := getenv(EnvDedupPartitions); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("%w: %s: %q is not a whole number", ErrConfig, EnvDedupPartitions, v)
+		}
+		c.Worker.DedupPartitions = n
 	}
 	for _, d := range []struct {
 		dst  *time.Duration
@@ -331,6 +343,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Worker.Concurrency < 1 {
 		bad("worker.concurrency", "%d is below 1", c.Worker.Concurrency)
+	}
+	if c.Worker.DedupPartitions < -1 || c.Worker.DedupPartitions > 1024 {
+		bad("worker.dedup_partitions", "%d is outside -1..1024", c.Worker.DedupPartitions)
 	}
 	if c.Worker.ChunkSize < 1<<20 {
 		bad("worker.chunk_size", "%d bytes is below 1 MiB", c.Worker.ChunkSize)

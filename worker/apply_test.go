@@ -69,13 +69,30 @@ func TestApplyStepsEqualEmbedded(t *testing.T) {
 
 	bDir := filepath.Join(t.TempDir(), "chunked")
 	out, _ := infra.NewLocalStore(bDir)
-	plan := f.washChunks(t, out, 400<<10, setupB, 3)
+	plan := f.washChunks(t, out, 400<<10, setupB, 3, 4)
 	wc := func(attempt string) worker.WashConfig {
 		return worker.WashConfig{Env: f.env, InKey: "delivery.csv", Out: out, Setup: setupB, Attempt: attempt}
 	}
 	unmapped := formats.MapHeader(plan.Dialect.Header, nil).Unmapped()
 	if _, err := worker.ApplyChunk(ctx, wc("early"), plan, 0); !errors.Is(err, worker.ErrChunksMissing) {
 		t.Fatalf("apply before the plan: %v, want ErrChunksMissing", err)
+	}
+	// Partitioned matching: the merge waits for every partition; a
+	// partition matched twice keeps the first attempt's pairs.
+	for p := range plan.MatchParts {
+		if _, err := worker.MergePlan(ctx, wc("m0"), plan); !errors.Is(err, worker.ErrChunksMissing) {
+			t.Fatalf("merge with %d of %d partitions matched: %v, want ErrChunksMissing", p, plan.MatchParts, err)
+		}
+		info, err := worker.MatchPartition(ctx, wc("q1"), plan, p)
+		if err != nil || info.Existing || info.Rows == 0 {
+			t.Fatalf("match partition %d: %+v, %v", p, info, err)
+		}
+		if again, err := worker.MatchPartition(ctx, wc("q2"), plan, p); err != nil || !again.Existing {
+			t.Fatalf("a retried match of partition %d: %+v, %v", p, again, err)
+		}
+	}
+	if _, err := worker.MatchPartition(ctx, wc("q3"), plan, plan.MatchParts); err == nil {
+		t.Fatal("matched a partition past the plan's")
 	}
 	if _, err := worker.MergePlan(ctx, wc("m1"), plan); err != nil {
 		t.Fatal(err)
@@ -185,13 +202,22 @@ func TestApplyStepsEqualEmbedded(t *testing.T) {
 func TestMergeChunksWithoutDedupState(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
+		parts  int
 		change func(t *testing.T, dir string, d *worker.ChunkDone, i int)
 	}{
-		{"no state", func(t *testing.T, dir string, d *worker.ChunkDone, _ int) {
+		{"no state", 0, func(t *testing.T, dir string, d *worker.ChunkDone, _ int) {
 			os.Remove(filepath.Join(dir, d.Recs))
 			d.Recs, d.RecsSize, d.RecRows = "", 0, 0
 		}},
-		{"one chunk's state of another version", func(t *testing.T, dir string, d *worker.ChunkDone, i int) {
+		{"one chunk without partition files", 3, func(t *testing.T, dir string, d *worker.ChunkDone, i int) {
+			if len(d.Parts) != 3 {
+				t.Fatalf("chunk %d has %d partition files, want 3", i, len(d.Parts))
+			}
+			if i == 1 {
+				d.Parts = nil
+			}
+		}},
+		{"one chunk's state of another version", 0, func(t *testing.T, dir string, d *worker.ChunkDone, i int) {
 			if i != 1 {
 				return
 			}
@@ -210,7 +236,7 @@ func TestMergeChunksWithoutDedupState(t *testing.T) {
 			ctx := context.Background()
 			bDir := filepath.Join(t.TempDir(), "chunked")
 			out, _ := infra.NewLocalStore(bDir)
-			plan := f.washChunks(t, out, 200<<10, f.setup, 2)
+			plan := f.washChunks(t, out, 200<<10, f.setup, 2, tc.parts)
 			for i := range plan.Chunks {
 				path := filepath.Join(bDir, worker.ChunkDoneKey(i))
 				data, _ := os.ReadFile(path)
@@ -243,7 +269,7 @@ func TestChunkedWashModeParts(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "chunked")
 	out, _ := infra.NewLocalStore(dir)
-	plan := f.washChunks(t, out, 150<<10, f.setup, 2)
+	plan := f.washChunks(t, out, 150<<10, f.setup, 2, 0)
 	res, err := worker.MergeWash(ctx, worker.WashConfig{Env: f.env, InKey: "delivery.csv", Out: out, Setup: f.setup,
 		Mode: worker.ModeWash, Attempt: "m1"}, plan, nil)
 	if err != nil {
@@ -296,7 +322,7 @@ func TestMergePlanReadsNoRows(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "chunked")
 	out, _ := infra.NewLocalStore(dir)
-	plan := f.washChunks(t, out, 150<<10, f.setup, 2)
+	plan := f.washChunks(t, out, 150<<10, f.setup, 2, 0)
 	rows, _ := filepath.Glob(filepath.Join(dir, worker.ChunksDir, "*", "*.rows"))
 	if len(rows) != len(plan.Chunks) {
 		t.Fatalf("%d rows files for %d chunks", len(rows), len(plan.Chunks))

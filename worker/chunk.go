@@ -24,6 +24,7 @@ const (
 	chunkDoneExt  = ".done"
 	chunkRowsExt  = ".rows"
 	chunkRecsExt  = ".recs"
+	chunkPartExt  = ".part-"
 	chunkKeyWidth = 5
 )
 
@@ -46,6 +47,10 @@ type ChunkDone struct {
 	Recs     string `json:"recs,omitempty"`
 	RecsSize int64  `json:"recs_size,omitempty"`
 	RecRows  int64  `json:"rec_rows,omitempty"`
+	// Parts are the chunk's rows split by dedup partition (dedup.PartMagic,
+	// then dedup.SplitEncoded output), one file per partition of the
+	// plan's MatchParts, for the wash:match tasks.
+	Parts []string `json:"parts,omitempty"`
 }
 
 // chunkRowsMagic starts a chunk's rows file: the washed rows in the
@@ -71,6 +76,10 @@ func chunkRowsKey(i int, attempt string) string {
 
 func chunkRecsKey(i int, attempt string) string {
 	return ChunksDir + "/" + chunkName(i) + "/" + attempt + chunkRecsExt
+}
+
+func chunkPartKey(i int, attempt string, part int) string {
+	return ChunksDir + "/" + chunkName(i) + "/" + attempt + chunkPartExt + chunkName(part)
 }
 
 // ChunkConfig describes the wash of one chunk.
@@ -138,12 +147,20 @@ func WashChunk(ctx context.Context, cfg ChunkConfig) (err error) {
 	}
 	defer recsW.discard(ctx, &err)
 	cw := &chunkWriter{rowsF: rowsW, recsF: recsW}
+	for part := range cfg.Plan.MatchParts {
+		var f *chunkFile
+		if f, err = newChunkFileSize(ctx, cfg.Out, chunkPartKey(c.Index, cfg.Attempt, part), dedup.PartMagic, partBufSize); err != nil {
+			return err
+		}
+		defer f.discard(ctx, &err)
+		cw.partF = append(cw.partF, f)
+	}
 	counters := &Counters{}
 	rowStages, err := cfg.Setup.rowStages(cfg.Env, &perRun{})
 	if err != nil {
 		return err
 	}
-	enc := &frameEncoder{dedup: cfg.Setup.Dedup}
+	enc := &frameEncoder{dedup: cfg.Setup.Dedup, parts: cfg.Plan.MatchParts}
 	stages := append(append([]Stage{NewParseStage(cfg.Env, rd.Mapping())}, rowStages...), enc, cw)
 	p := &pass{reader: rd, stages: stages,
 		sink: func(context.Context, int, *Batch) error { return nil }, workers: cfg.Workers, batchSize: cfg.Batch, counters: counters}
@@ -156,6 +173,13 @@ func WashChunk(ctx context.Context, cfg ChunkConfig) (err error) {
 	if err := recsW.close(); err != nil {
 		return err
 	}
+	var parts []string
+	for _, f := range cw.partF {
+		if err := f.close(); err != nil {
+			return err
+		}
+		parts = append(parts, f.key)
+	}
 	if n := counters.Records.Load(); n != c.Records || cw.rows != n {
 		return fmt.Errorf("%w: chunk %d: plan has %d records, read %d, wrote %d", ErrAccounting, c.Index, c.Records, n, cw.rows)
 	}
@@ -163,7 +187,7 @@ func WashChunk(ctx context.Context, cfg ChunkConfig) (err error) {
 		return err
 	}
 	done := ChunkDone{Index: c.Index, Key: key, Size: rowsW.hw.size, Rows: cw.rows,
-		Recs: recsKey, RecsSize: recsW.hw.size, RecRows: cw.recRows}
+		Recs: recsKey, RecsSize: recsW.hw.size, RecRows: cw.recRows, Parts: parts}
 	data, err := json.Marshal(done)
 	if err != nil {
 		return err
@@ -171,8 +195,9 @@ func WashChunk(ctx context.Context, cfg ChunkConfig) (err error) {
 	if err := cfg.Out.PutIfAbsent(ctx, ChunkDoneKey(c.Index), data); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			log.Info("chunk finished by another attempt first", "chunk", c.Index)
-			cfg.Out.Delete(ctx, key)
-			cfg.Out.Delete(ctx, recsKey)
+			for _, k := range append([]string{key, recsKey}, parts...) {
+				cfg.Out.Delete(ctx, k)
+			}
 			return nil
 		}
 		return fmt.Errorf("commit chunk %d: %w", c.Index, err)
@@ -185,6 +210,7 @@ func WashChunk(ctx context.Context, cfg ChunkConfig) (err error) {
 // state, on every core, for the ordered chunkWriter.
 type frameEncoder struct {
 	dedup dedup.Config
+	parts int       // dedup partitions to split the state into; 0: none
 	pool  sync.Pool // *dedup.Encoder
 }
 
@@ -204,6 +230,17 @@ func (e *frameEncoder) Process(_ context.Context, b *Batch) error {
 			return fmt.Errorf("dedup state of line %d: %w", b.Rows[i].SourceLine, err)
 		}
 	}
+	if e.parts > 0 {
+		if len(b.parts) != e.parts {
+			b.parts = make([][]byte, e.parts)
+		}
+		for p := range b.parts {
+			b.parts[p] = b.parts[p][:0]
+		}
+		if err := dedup.SplitEncoded(b.parts, b.recs); err != nil {
+			return fmt.Errorf("dedup partitions of batch %d: %w", b.Seq, err)
+		}
+	}
 	return nil
 }
 
@@ -211,8 +248,9 @@ func (e *frameEncoder) Process(_ context.Context, b *Batch) error {
 // frames and dedup state in file order.
 type chunkWriter struct {
 	rowsF, recsF *chunkFile
-	rows         int64 // rows written
-	recRows      int64 // rows whose dedup state was written (not rejected)
+	partF        []*chunkFile // one per dedup partition
+	rows         int64        // rows written
+	recRows      int64        // rows whose dedup state was written (not rejected)
 }
 
 func (c *chunkWriter) Name() string { return "chunk.write" }
@@ -224,6 +262,11 @@ func (c *chunkWriter) Process(_ context.Context, b *Batch) error {
 	}
 	if _, err := c.recsF.bw.Write(b.recs); err != nil {
 		return fmt.Errorf("write chunk dedup state: %w", err)
+	}
+	for p, f := range c.partF {
+		if _, err := f.bw.Write(b.parts[p]); err != nil {
+			return fmt.Errorf("write chunk dedup partition: %w", err)
+		}
 	}
 	c.rows += int64(len(b.Rows))
 	for i := range b.Rows {
@@ -246,12 +289,20 @@ type chunkFile struct {
 }
 
 func newChunkFile(ctx context.Context, out Sink, key, magic string) (*chunkFile, error) {
+	return newChunkFileSize(ctx, out, key, magic, spillBufSize)
+}
+
+// partBufSize buffers each dedup partition file of a chunk: there are
+// many, each written a little per batch.
+const partBufSize = 64 << 10
+
+func newChunkFileSize(ctx context.Context, out Sink, key, magic string, buf int) (*chunkFile, error) {
 	w, err := out.Create(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", key, err)
 	}
 	f := &chunkFile{out: out, key: key, w: w, hw: &hashedWriter{w: w, h: nopHash{}}}
-	f.bw = bufio.NewWriterSize(f.hw, spillBufSize)
+	f.bw = bufio.NewWriterSize(f.hw, buf)
 	if _, err := f.bw.WriteString(magic); err != nil {
 		f.discard(ctx, &err)
 		return nil, fmt.Errorf("write %s: %w", key, err)

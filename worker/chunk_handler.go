@@ -42,6 +42,7 @@ func (r *taskRun) planChunks(ctx context.Context, src *pinnedSource, open OpenFu
 			return false, nil
 		}
 		p.RunID, p.Input, p.Version = r.p.RunID, r.p.Input.Key, r.p.Input.Version
+		p.MatchParts = matchParts(r.h.cfg.MatchParts, len(p.Chunks))
 		data, err := json.MarshalIndent(p, "", "  ")
 		if err != nil {
 			return false, err
@@ -173,10 +174,83 @@ func (r *taskRun) runChunk(ctx context.Context, p jobs.WashChunk) (string, error
 	if err != nil {
 		return outcomeRetry, err
 	}
-	return r.nextWhenAll(outcomeCommitted, "chunk done", p.Chunk, len(done), len(plan.Chunks), complete, func() (*asynq.Task, error) {
-		return jobs.NewWashMergeTask(jobs.WashMerge{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input,
-			Chunks: len(plan.Chunks), Output: p.Output, Options: p.Options}, asynq.Retention(24*time.Hour))
-	})
+	if plan.MatchParts > 0 && complete {
+		// Every partition's wash:match; the last of them enqueues the merge.
+		for part := range plan.MatchParts {
+			t, err := jobs.NewWashMatchTask(jobs.WashMatch{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input,
+				Part: part, Parts: plan.MatchParts, Chunks: len(plan.Chunks), Output: p.Output, Options: p.Options},
+				asynq.Retention(24*time.Hour))
+			if err != nil {
+				return outcomeFailed, err
+			}
+			if err := h.enqueue(t); err != nil {
+				return outcomeRetry, err
+			}
+		}
+		r.log.Info("chunk done for every chunk, "+jobs.TypeWashMatch+" enqueued", "chunk", p.Chunk, "parts", plan.MatchParts)
+		return outcomeCommitted, nil
+	}
+	return r.nextWhenAll(outcomeCommitted, "chunk done", p.Chunk, len(done), len(plan.Chunks), complete, r.mergeTask(&plan))
+}
+
+// matchParts is the number of dedup partitions of a run of chunks:
+// configured (negative: none), or by default one per chunk, at most 64.
+func matchParts(configured, chunks int) int {
+	switch {
+	case configured < 0:
+		return 0
+	case configured > 0:
+		return configured
+	}
+	return min(chunks, 64)
+}
+
+// mergeTask makes the run's wash:merge task.
+func (r *taskRun) mergeTask(plan *ChunkPlan) func() (*asynq.Task, error) {
+	return func() (*asynq.Task, error) {
+		return jobs.NewWashMergeTask(jobs.WashMerge{RunID: r.p.RunID, Supplier: r.p.Supplier, Input: r.p.Input,
+			Chunks: len(plan.Chunks), Output: r.p.Output, Options: r.p.Options}, asynq.Retention(24*time.Hour))
+	}
+}
+
+// ProcessMatch compares the rows of one dedup partition of a chunked run
+// and, if it was the last partition to finish, enqueues the wash:merge.
+func (h *Handler) ProcessMatch(ctx context.Context, t *asynq.Task) error {
+	p, r, err := stepTask(ctx, h, t, jobs.ParseWashMatch)
+	if err != nil {
+		return err
+	}
+	status, err := r.runMatch(ctx, p)
+	r.finishStep(ctx, status)
+	return err
+}
+
+func (r *taskRun) runMatch(ctx context.Context, p jobs.WashMatch) (string, error) {
+	if fin, err := r.final(ctx); err != nil || fin {
+		return outcomeDuplicate, err
+	}
+	plan, err := readChunkJSON[ChunkPlan](ctx, r.out, PlanKey)
+	if err != nil {
+		return outcomeRetry, fmt.Errorf("read plan: %w", err)
+	}
+	if p.Parts != plan.MatchParts || p.Chunks != len(plan.Chunks) {
+		return outcomeFailed, fmt.Errorf("match of partition %d of %d does not match the run's plan: %w", p.Part, p.Parts, asynq.SkipRetry)
+	}
+	setup, _, err := r.setup(ctx)
+	if err != nil {
+		return r.classify(ctx, err)
+	}
+	if _, err := MatchPartition(ctx, r.stepConfig(setup), &plan, p.Part); err != nil {
+		if errors.Is(err, ErrChunksMissing) {
+			return outcomeRetry, err
+		}
+		return r.classify(ctx, err)
+	}
+	done, complete, err := MatchesDone(ctx, r.out, &plan)
+	if err != nil {
+		return outcomeRetry, err
+	}
+	return r.nextWhenAll(outcomePlanned, "partition matched", p.Part, done, plan.MatchParts, complete, r.mergeTask(&plan))
 }
 
 // nextWhenAll enqueues the run's next step once every chunk has passed

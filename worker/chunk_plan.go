@@ -27,6 +27,10 @@ type ChunkPlan struct {
 	Dialect formats.Dialect `json:"dialect"`
 	Info    formats.Info    `json:"read"`
 	Chunks  []ChunkRange    `json:"chunks"`
+	// MatchParts is the number of dedup partitions the chunks split their
+	// rows into, each compared by a wash:match task; 0: none, the merge
+	// compares every row itself.
+	MatchParts int `json:"match_parts,omitempty"`
 }
 
 // ChunkRange is one chunk: bytes [Offset, Offset+Length) of the input,

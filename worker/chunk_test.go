@@ -70,12 +70,12 @@ func (f *chunkFixture) embedded(t *testing.T) (*worker.Result, string) {
 
 // chunked plans, washes every chunk (in reverse order, to show order does
 // not matter) and merges.
-func (f *chunkFixture) chunked(t *testing.T, chunkSize int64) (*worker.Result, string, *worker.ChunkPlan) {
+func (f *chunkFixture) chunked(t *testing.T, chunkSize int64, parts int) (*worker.Result, string, *worker.ChunkPlan) {
 	t.Helper()
 	ctx := context.Background()
 	outDir := filepath.Join(t.TempDir(), "chunked")
 	out, _ := infra.NewLocalStore(outDir)
-	plan := f.washChunks(t, out, chunkSize, f.setup, 1)
+	plan := f.washChunks(t, out, chunkSize, f.setup, 1, parts)
 	m := formats.MapHeader(plan.Dialect.Header, nil)
 	res, err := worker.MergeWash(ctx, worker.WashConfig{Env: f.env, InKey: "delivery.csv", Out: out, Setup: f.setup,
 		Attempt: "m1"}, plan, m.Unmapped())
@@ -86,8 +86,9 @@ func (f *chunkFixture) chunked(t *testing.T, chunkSize int64) (*worker.Result, s
 }
 
 // washChunks plans the delivery into chunks of chunkSize bytes (at least
-// minChunks of them) and washes every chunk into out, last chunk first.
-func (f *chunkFixture) washChunks(t *testing.T, out worker.Sink, chunkSize int64, setup *worker.Setup, minChunks int) *worker.ChunkPlan {
+// minChunks of them), with parts dedup partitions, and washes every chunk
+// into out, last chunk first.
+func (f *chunkFixture) washChunks(t *testing.T, out worker.Sink, chunkSize int64, setup *worker.Setup, minChunks, parts int) *worker.ChunkPlan {
 	t.Helper()
 	ctx := context.Background()
 	rc, err := f.in.Open(ctx, "delivery.csv")
@@ -99,6 +100,7 @@ func (f *chunkFixture) washChunks(t *testing.T, out worker.Sink, chunkSize int64
 	if err != nil || len(plan.Chunks) < minChunks {
 		t.Fatalf("plan: %v, %d chunks, want at least %d", err, len(plan.Chunks), minChunks)
 	}
+	plan.MatchParts = parts
 	for i := len(plan.Chunks) - 1; i >= 0; i-- {
 		if err := worker.WashChunk(ctx, worker.ChunkConfig{Env: f.env, In: f.in, InKey: "delivery.csv", Out: out,
 			Plan: plan, Index: i, Setup: setup, Attempt: "a1"}); err != nil {
@@ -218,13 +220,15 @@ func TestChunkedWashEqualsEmbedded(t *testing.T) {
 		name      string
 		rows      int
 		chunkSize int64
+		parts     int // dedup partitions
 		mutate    func(*gen.Config)
 	}{
-		{"utf-8 semicolon, many chunks", 20000, 256 << 10, func(c *gen.Config) { c.DefectRate = 0.05 }},
-		{"windows-1252 crlf, english shuffled", 8000, 100 << 10, func(c *gen.Config) {
+		{"utf-8 semicolon, many chunks", 20000, 256 << 10, 0, func(c *gen.Config) { c.DefectRate = 0.05 }},
+		{"utf-8 semicolon, many chunks, 7 partitions", 20000, 256 << 10, 7, func(c *gen.Config) { c.DefectRate = 0.05 }},
+		{"windows-1252 crlf, english shuffled, 2 partitions", 8000, 100 << 10, 2, func(c *gen.Config) {
 			c.Encoding, c.CRLF, c.Delimiter, c.Headers, c.ShuffleColumns = "windows-1252", true, ',', "en", true
 		}},
-		{"utf-8 bom, one chunk", 3000, 64 << 20, func(c *gen.Config) { c.Encoding = "utf-8-bom" }},
+		{"utf-8 bom, one chunk", 3000, 64 << 20, 0, func(c *gen.Config) { c.Encoding = "utf-8-bom" }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -233,8 +237,8 @@ func TestChunkedWashEqualsEmbedded(t *testing.T) {
 			tc.mutate(&cfg)
 			f := newChunkFixture(t, cfg)
 			a, aDir := f.embedded(t)
-			b, bDir, plan := f.chunked(t, tc.chunkSize)
-			t.Logf("%d rows, %d chunks", plan.Records, len(plan.Chunks))
+			b, bDir, plan := f.chunked(t, tc.chunkSize, tc.parts)
+			t.Logf("%d rows, %d chunks, %d partitions", plan.Records, len(plan.Chunks), plan.MatchParts)
 			compareWashes(t, a, aDir, b, bDir)
 		})
 	}

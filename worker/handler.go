@@ -77,6 +77,10 @@ type HandlerConfig struct {
 	// finished by a wash:merge task. 0, or a nil Enqueuer: every file is
 	// washed whole.
 	ChunkSize int64
+	// MatchParts is the number of dedup partitions of a chunked run, each
+	// compared by a wash:match task on any worker: 0, one per chunk (at
+	// most 64); negative, none (the merge compares every row itself).
+	MatchParts int
 	// Enqueuer enqueues the chunk and merge tasks (an *asynq.Client).
 	Enqueuer Enqueuer
 }

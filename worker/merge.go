@@ -19,11 +19,15 @@ import (
 	"github.com/listwash/listwash/worker/dedup"
 )
 
-// A chunked run ends in three steps, each a task of its own in the
-// distributed runtime:
+// A chunked run ends in three steps (four with dedup partitions), each a
+// task of its own in the distributed runtime:
 //
-//  1. MergePlan (wash:merge, one per run) reads every chunk's rows in file
-//     order, Observes them for dedup, makes the plan of the whole delivery
+//  0. With plan.MatchParts > 0, MatchPartition (wash:match, one per dedup
+//     partition, on any worker) compares the blocks of its partition and
+//     writes the matched pairs (match.go).
+//  1. MergePlan (wash:merge, one per run) reads every chunk's dedup state
+//     in file order, Observes it, makes the plan of the whole delivery
+//     (linking the partitions' pairs, or comparing itself without them)
 //     and writes each chunk's slice of it to dedup/<chunk>.res.
 //  2. ApplyChunk (wash:apply, one per chunk, on any worker) reads its
 //     chunk's rows and plan slice, marks duplicates and seen-before rows,
@@ -33,8 +37,9 @@ import (
 //     joins the rejects, writes the scorecard, commits the manifest and
 //     then the run's contact index segment.
 //
-// The Parquet writing, the largest cost after the chunks' own wash, is so
-// spread over the workers; only Observe and Plan stay on one machine.
+// The Parquet writing, the largest cost after the chunks' own wash, and
+// the dedup comparisons are so spread over the workers; only Observe and
+// the linear steps of Plan stay on one machine.
 const (
 	DedupDir   = "dedup"   // dedup/plan.json and dedup/<chunk>.res
 	AppliedDir = "applied" // applied/<chunk>.json; applied/<chunk>/<attempt>.* scratch
@@ -86,10 +91,16 @@ type AppliedChunk struct {
 	Overlap    map[string]int64 `json:"overlap_by_supplier,omitempty"`
 }
 
-// MergeWash finishes a chunked run in one process: MergePlan, ApplyChunk
-// for every chunk and CommitChunks, all as attempt cfg.Attempt. The
+// MergeWash finishes a chunked run in one process: MatchPartition for
+// every dedup partition, MergePlan, ApplyChunk for every chunk and
+// CommitChunks, all as attempt cfg.Attempt. The
 // runtime runs the same steps as separate tasks.
 func MergeWash(ctx context.Context, cfg WashConfig, plan *ChunkPlan, unmapped []string) (*Result, error) {
+	for p := range plan.MatchParts {
+		if _, err := MatchPartition(ctx, cfg, plan, p); err != nil {
+			return nil, err
+		}
+	}
 	if _, err := MergePlan(ctx, cfg, plan); err != nil {
 		return nil, err
 	}
@@ -140,6 +151,11 @@ func MergePlan(ctx context.Context, cfg WashConfig, plan *ChunkPlan) (*MergePlan
 	cfg.Counters.Pass.Store(1)
 	if err := r.observeChunks(ctx, pl, done, plan); err != nil {
 		return nil, err
+	}
+	if partitioned(plan, done) {
+		if err := addMatches(ctx, cfg.Out, plan, r.rs.dedup.d); err != nil {
+			return nil, err
+		}
 	}
 	if err := pl.Plan(ctx); err != nil {
 		return nil, fmt.Errorf("stage %s: plan: %w", pl.Name(), err)

@@ -22,6 +22,7 @@ type Batch struct {
 	frame []byte   // spilled rows not decoded yet (the writing pass)
 	enc   []byte   // the rows encoded as a frame (chunks), reused
 	recs  []byte   // the rows' dedup state, encoded (chunks), reused
+	parts [][]byte // recs split by dedup partition (chunks of a partitioned run), reused
 }
 
 // Stage marks rows in place. A bad row is data: mark it (reason code) and

@@ -109,7 +109,7 @@ func newWashHandler(cfg infra.Config, stores *runtimeStores, enq worker.Enqueuer
 		Registers: stores.prefix(cfg.Prefixes.Registers), RegisterOptions: opts,
 		Profiles: stores.prefix(""), Country: cfg.Worker.Country,
 		CodeVersion: version, Observer: obs, Logger: logger,
-		ChunkSize: cfg.Worker.ChunkSize, Enqueuer: enq,
+		ChunkSize: cfg.Worker.ChunkSize, MatchParts: cfg.Worker.DedupPartitions, Enqueuer: enq,
 	}
 	switch key, err := dedup.IndexKeyFromEnv(); {
 	case err == nil:
@@ -198,6 +198,7 @@ func startWorker(ctx context.Context, cfg infra.Config, logger *slog.Logger) (*r
 	mux := asynq.NewServeMux()
 	mux.Handle(jobs.TypeWashFile, h)
 	mux.HandleFunc(jobs.TypeWashChunk, h.ProcessChunk)
+	mux.HandleFunc(jobs.TypeWashMatch, h.ProcessMatch)
 	mux.HandleFunc(jobs.TypeWashMerge, h.ProcessMerge)
 	mux.HandleFunc(jobs.TypeWashApply, h.ProcessApply)
 	mux.HandleFunc(jobs.TypeWashCommit, h.ProcessCommit)

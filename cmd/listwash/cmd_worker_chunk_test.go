@@ -85,6 +85,9 @@ func TestRuntimeChunkedWashEqualsEmbedded(t *testing.T) {
 	if !strings.Contains(s.logs.String(), `"input planned"`) {
 		t.Fatal("the file was not planned into chunks")
 	}
+	if n := strings.Count(s.logs.String(), `"partition matched"`); n < 2 {
+		t.Fatalf("%d dedup partitions matched by wash:match tasks, want one per chunk", n)
+	}
 	if m := s.manifests(t); len(m) != 1 {
 		t.Fatalf("manifests %v", m)
 	}
