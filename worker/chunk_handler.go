@@ -190,7 +190,7 @@ func (r *taskRun) runChunk(ctx context.Context, p jobs.WashChunk) (string, error
 		r.log.Info("chunk done for every chunk, "+jobs.TypeWashMatch+" enqueued", "chunk", p.Chunk, "parts", plan.MatchParts)
 		return outcomeCommitted, nil
 	}
-	return r.nextWhenAll(outcomeCommitted, "chunk done", p.Chunk, len(done), len(plan.Chunks), complete, r.mergeTask(&plan))
+	return r.nextWhenAll(outcomeCommitted, "chunk done", "chunk", p.Chunk, len(done), len(plan.Chunks), complete, r.mergeTask(&plan))
 }
 
 // matchParts is the number of dedup partitions of a run of chunks:
@@ -250,16 +250,16 @@ func (r *taskRun) runMatch(ctx context.Context, p jobs.WashMatch) (string, error
 	if err != nil {
 		return outcomeRetry, err
 	}
-	return r.nextWhenAll(outcomePlanned, "partition matched", p.Part, done, plan.MatchParts, complete, r.mergeTask(&plan))
+	return r.nextWhenAll(outcomePlanned, "partition matched", "partition", p.Part, done, plan.MatchParts, complete, r.mergeTask(&plan))
 }
 
-// nextWhenAll enqueues the run's next step once every chunk has passed
-// this one: the task that finishes the last chunk does it (a second one
-// seeing them all too is refused by the next task's deterministic id).
-// It returns status when this step succeeded.
-func (r *taskRun) nextWhenAll(status, step string, chunk, done, chunks int, complete bool, next func() (*asynq.Task, error)) (string, error) {
+// nextWhenAll enqueues the run's next step once every chunk (or
+// partition: unit) has passed this one: the task that finishes the last
+// one does it (a second one seeing them all too is refused by the next
+// task's deterministic id). It returns status when this step succeeded.
+func (r *taskRun) nextWhenAll(status, step, unit string, n, done, all int, complete bool, next func() (*asynq.Task, error)) (string, error) {
 	if !complete {
-		r.log.Info(step+", waiting for others", "chunk", chunk, "done", done, "chunks", chunks)
+		r.log.Info(step+", waiting for others", unit, n, "done", done, unit+"s", all)
 		return status, nil
 	}
 	t, err := next()
@@ -269,7 +269,7 @@ func (r *taskRun) nextWhenAll(status, step string, chunk, done, chunks int, comp
 	if err := r.h.enqueue(t); err != nil {
 		return outcomeRetry, err
 	}
-	r.log.Info(step+" for every chunk, "+t.Type()+" enqueued", "chunk", chunk)
+	r.log.Info(step+" for every "+unit+", "+t.Type()+" enqueued", unit, n)
 	return status, nil
 }
 
@@ -387,7 +387,7 @@ func (r *taskRun) runApply(ctx context.Context, p jobs.WashApply) (string, error
 	if err != nil {
 		return outcomeRetry, err
 	}
-	return r.nextWhenAll(outcomePlanned, "chunk applied", p.Chunk, len(done), len(plan.Chunks), complete, func() (*asynq.Task, error) {
+	return r.nextWhenAll(outcomePlanned, "chunk applied", "chunk", p.Chunk, len(done), len(plan.Chunks), complete, func() (*asynq.Task, error) {
 		return jobs.NewWashCommitTask(jobs.WashCommit{RunID: p.RunID, Supplier: p.Supplier, Input: p.Input,
 			Chunks: len(plan.Chunks), Output: p.Output, Options: p.Options}, asynq.Retention(24*time.Hour))
 	})
