@@ -79,9 +79,9 @@ type Worker struct {
 	// worker, then merged). 0: 4 GiB. The merge is serial, so chunking pays
 	// only for files too big for one machine; see docs/runtime.md.
 	ChunkSize int64 `yaml:"chunk_size"`
-	// DedupPartitions is the number of partitions the comparisons of a
-	// chunked run are split into, each a wash:match task on any worker.
-	// 0: one per chunk (at most 64); -1: none, the merge compares alone.
+	// DedupPartitions is the number of partitions the dedup comparisons
+	// of a chunked run are split into, each a wash:match task on any
+	// worker. 0: none, the merge compares alone (see docs/runtime.md).
 	DedupPartitions int `yaml:"dedup_partitions"`
 	// ShutdownTimeout is how long SIGTERM waits for running washes before
 	// they are cancelled (and retried elsewhere). 0: 30s.
@@ -344,8 +344,8 @@ func (c *Config) Validate() error {
 	if c.Worker.Concurrency < 1 {
 		bad("worker.concurrency", "%d is below 1", c.Worker.Concurrency)
 	}
-	if c.Worker.DedupPartitions < -1 || c.Worker.DedupPartitions > 1024 {
-		bad("worker.dedup_partitions", "%d is outside -1..1024", c.Worker.DedupPartitions)
+	if c.Worker.DedupPartitions < 0 || c.Worker.DedupPartitions > 1024 {
+		bad("worker.dedup_partitions", "%d is outside 0..1024", c.Worker.DedupPartitions)
 	}
 	if c.Worker.ChunkSize < 1<<20 {
 		bad("worker.chunk_size", "%d bytes is below 1 MiB", c.Worker.ChunkSize)

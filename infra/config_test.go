@@ -45,7 +45,7 @@ func TestConfigEnvOverrides(t *testing.T) {
 	c, err := LoadConfig(file, envOf(map[string]string{
 		EnvBucket: "from-env", EnvRedisURL: "rediss://u:pw@redis.example:6380/2", EnvConcurrency: "4",
 		EnvAccessKey: "AK", EnvSecretKey: "SK", EnvS3PathStyle: "false", EnvS3Endpoint: "https://s3.example",
-		EnvSweepInterval: "-1s", EnvPrefixInbox: "drop", EnvWatchAddr: ":9999", EnvDedupPartitions: "-1",
+		EnvSweepInterval: "-1s", EnvPrefixInbox: "drop", EnvWatchAddr: ":9999", EnvDedupPartitions: "8",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +57,7 @@ func TestConfigEnvOverrides(t *testing.T) {
 	if s := c.S3Config(); s.PathStyle || s.AccessKey != "AK" || s.SecretKey != "SK" {
 		t.Fatalf("s3 overrides not applied")
 	}
-	if c.SweepInterval >= 0 || c.Prefixes.Inbox != "drop/" || c.Listen.Watch != ":9999" || c.Worker.DedupPartitions != -1 {
+	if c.SweepInterval >= 0 || c.Prefixes.Inbox != "drop/" || c.Listen.Watch != ":9999" || c.Worker.DedupPartitions != 8 {
 		t.Fatalf("sweep %v inbox %q watch %q partitions %d", c.SweepInterval, c.Prefixes.Inbox, c.Listen.Watch, c.Worker.DedupPartitions)
 	}
 }
@@ -96,7 +96,7 @@ func TestConfigInvalid(t *testing.T) {
 		{"escaping prefix", "bucket: b-1\nprefixes: {ledger: ../x}", nil, "prefixes.ledger"},
 		{"bad listen", "bucket: b-1\nlisten: {metrics: 'localhost'}", nil, "listen.metrics"},
 		{"small chunks", "bucket: b-1\nworker: {chunk_size: 10}", nil, "worker.chunk_size"},
-		{"negative partitions", "bucket: b-1\nworker: {dedup_partitions: -2}", nil, "worker.dedup_partitions: -2 is outside"},
+		{"negative partitions", "bucket: b-1\nworker: {dedup_partitions: -1}", nil, "worker.dedup_partitions: -1 is outside"},
 		{"partitions not a number", "bucket: b-1", map[string]string{EnvDedupPartitions: "some"}, EnvDedupPartitions},
 	}
 	for _, tc := range tests {

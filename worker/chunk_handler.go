@@ -193,16 +193,13 @@ func (r *taskRun) runChunk(ctx context.Context, p jobs.WashChunk) (string, error
 	return r.nextWhenAll(outcomeCommitted, "chunk done", "chunk", p.Chunk, len(done), len(plan.Chunks), complete, r.mergeTask(&plan))
 }
 
-// matchParts is the number of dedup partitions of a run of chunks:
-// configured (negative: none), or by default one per chunk, at most 64.
+// matchParts is the number of dedup partitions of a run of chunks: the
+// configured number, none when it is not positive.
 func matchParts(configured, chunks int) int {
-	switch {
-	case configured < 0:
+	if configured <= 0 || chunks < 2 {
 		return 0
-	case configured > 0:
-		return configured
 	}
-	return min(chunks, 64)
+	return configured
 }
 
 // mergeTask makes the run's wash:merge task.

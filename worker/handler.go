@@ -78,8 +78,8 @@ type HandlerConfig struct {
 	// washed whole.
 	ChunkSize int64
 	// MatchParts is the number of dedup partitions of a chunked run, each
-	// compared by a wash:match task on any worker: 0, one per chunk (at
-	// most 64); negative, none (the merge compares every row itself).
+	// compared by a wash:match task on any worker; 0: none, the merge
+	// compares every row itself (see docs/runtime.md for when to split).
 	MatchParts int
 	// Enqueuer enqueues the chunk and merge tasks (an *asynq.Client).
 	Enqueuer Enqueuer

@@ -35,6 +35,7 @@ func TestRuntimeChunkedWashEqualsEmbedded(t *testing.T) {
 	ctx := context.Background()
 	dir, data, asOf := generateDelivery(t, rows, 5, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
 	cfg, _ := chunkedRuntimeConfig(t, 2)
+	cfg.Worker.DedupPartitions = 3
 	var err error
 	s := &stack{cfg: cfg, logs: &bytes.Buffer{}}
 	if s.bucket, err = infra.OpenStore(ctx, cfg.BucketURL(), cfg.S3Config()); err != nil {
@@ -85,8 +86,8 @@ func TestRuntimeChunkedWashEqualsEmbedded(t *testing.T) {
 	if !strings.Contains(s.logs.String(), `"input planned"`) {
 		t.Fatal("the file was not planned into chunks")
 	}
-	if n := strings.Count(s.logs.String(), `"partition matched"`); n < 2 {
-		t.Fatalf("%d dedup partitions matched by wash:match tasks, want one per chunk", n)
+	if n := strings.Count(s.logs.String(), `"partition matched"`); n < 3 {
+		t.Fatalf("%d dedup partitions matched by wash:match tasks, want 3", n)
 	}
 	if m := s.manifests(t); len(m) != 1 {
 		t.Fatalf("manifests %v", m)
