@@ -193,10 +193,11 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 // BenchmarkRowWriter writes one row group of 128K washed rows in batches
 // of 4096, as one pipeline goroutine does, and reports rows/s (one core)
 // and output bytes per row. On a shared machine wall time varies by 10%
-// or more; for A/B compare instructions instead:
+// or more; for A/B compare instructions instead (GOMAXPROCS=1 keeps the
+// scheduler's spinning, which varies by 50M instructions, out):
 //
 //	go test -c -o /tmp/f.test ./formats
-//	GOGC=off GODEBUG=asyncpreemptoff=1 valgrind --tool=cachegrind --cache-sim=no \
+//	GOMAXPROCS=1 GOGC=off GODEBUG=asyncpreemptoff=1 valgrind --tool=cachegrind --cache-sim=no \
 //	    /tmp/f.test -test.run XXX -test.bench 'RowWriter$' -test.benchtime 1x
 //
 // and subtract the same run of BenchmarkWashedRows, which only builds the

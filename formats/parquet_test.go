@@ -413,3 +413,49 @@ func TestRowWriterMarksReadBack(t *testing.T) {
 		})
 	}
 }
+
+// TestSafeRows pins where a batch is cut: only where a run of set marks
+// starting at row s of the batch is exactly s long and only NULLs follow
+// it in the batch (the pattern parquet-go v0.32.0 writes wrongly).
+func TestSafeRows(t *testing.T) {
+	// bits reads a pattern of '1' (set) and '0' (NULL), row 0 first.
+	bits := func(p string) uint64 {
+		var b uint64
+		for i, c := range p {
+			if c == '1' {
+				b |= 1 << i
+			}
+		}
+		return b
+	}
+	tests := []struct {
+		name  string
+		marks []string // patterns of the first marks; the others are NULL
+		n     int
+		want  int
+	}{
+		{"all NULL", nil, 64, 64},
+		{"all set", []string{strings.Repeat("1", 64)}, 64, 64},
+		{"set from row 0, then NULL", []string{"1100000"}, 7, 7},
+		{"run of 1 at row 1, then NULL", []string{"010"}, 3, 2},
+		{"run of 2 at row 2, then NULLs", []string{"1011000"}, 7, 4},
+		{"run of 2 at row 2 reaching the end", []string{"0011"}, 4, 4},
+		{"run of 3 at row 2, then NULL", []string{"001110"}, 6, 6},
+		{"run of 1 at row 1, then a later run", []string{"01001"}, 5, 5},
+		{"run of 32 at row 32 before a NULL", []string{strings.Repeat("0", 32) + strings.Repeat("1", 32)}, 64, 64},
+		{"cut twice", []string{"0101", "01000000"}, 8, 2},
+		{"second mark cuts first", []string{"1111111111", "0001110000"}, 10, 6},
+		{"a cut makes another", []string{"01001", "00110"}, 5, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var m marksSet
+			for i, p := range tc.marks {
+				m[i] = bits(p)
+			}
+			if got := safeRows(&m, tc.n); got != tc.want {
+				t.Errorf("safeRows(%q, %d) = %d, want %d", tc.marks, tc.n, got, tc.want)
+			}
+		})
+	}
+}
