@@ -193,13 +193,15 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 // BenchmarkRowWriter writes one row group of 128K washed rows in batches
 // of 4096, as one pipeline goroutine does, and reports rows/s (one core)
 // and output bytes per row. On a shared machine wall time varies by 10%
-// or more; for A/B compare instructions instead:
+// or more; for A/B compare instructions instead (GOMAXPROCS=1 keeps the
+// scheduler's spinning, which varies by 50M instructions, out):
 //
 //	go test -c -o /tmp/f.test ./formats
-//	GOGC=off GODEBUG=asyncpreemptoff=1 valgrind --tool=cachegrind --cache-sim=no \
-//	    /tmp/f.test -test.run XXX -test.bench RowWriter -test.benchtime 1x
+//	GOMAXPROCS=1 GOGC=off GODEBUG=asyncpreemptoff=1 valgrind --tool=cachegrind --cache-sim=no \
+//	    /tmp/f.test -test.run XXX -test.bench 'RowWriter$' -test.benchtime 1x
 //
-// and subtract a run that only builds the rows.
+// and subtract the same run of BenchmarkWashedRows, which only builds the
+// rows.
 func BenchmarkRowWriter(b *testing.B) {
 	rows := washedRows(DefaultRowGroupRows)
 	var out countingWriter
@@ -217,4 +219,14 @@ func BenchmarkRowWriter(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*len(rows))/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(out.n)/float64(len(rows)), "B/row")
+}
+
+// BenchmarkWashedRows only builds the rows of BenchmarkRowWriter: the
+// baseline to subtract from its instruction count.
+func BenchmarkWashedRows(b *testing.B) {
+	var rows []Row
+	for b.Loop() {
+		rows = washedRows(DefaultRowGroupRows)
+	}
+	b.ReportMetric(float64(len(rows)), "rows")
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math"
+	"math/rand/v2"
 	"reflect"
 	"strconv"
 	"strings"
@@ -236,5 +238,224 @@ func TestRowSchemaContract(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("schema columns:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestRowParquetLayout(t *testing.T) {
+	if rowParquetLayout != nil {
+		t.Fatal(rowParquetLayout)
+	}
+}
+
+// markPatterns returns n rows whose nullable marks follow pattern: each
+// mark of row i is NULL, false or true (the *string marks NULL, "" or a
+// date) as pattern(i, mark) returns 0, 1 or 2.
+func markPatterns(n int, pattern func(i, mark int) int) []Row {
+	dates := []string{"", "2026-11-20"}
+	rows := make([]Row, n)
+	for i := range rows {
+		r := &rows[i]
+		r.SourceLine = int64(i + 2)
+		bools := []**bool{&r.NIXListed, &r.NIXConsent, &r.Robinson, &r.InternalDNC, &r.Deceased,
+			&r.Erased, &r.Moved, &r.Protected, &r.PhoneOwnerMatch}
+		strs := []**string{&r.NIXVersion, &r.ValidUntil}
+		for m, p := range bools {
+			if v := pattern(i, m); v > 0 {
+				*p = Bool(v == 2)
+			}
+		}
+		for m, p := range strs {
+			if v := pattern(i, len(bools)+m); v > 0 {
+				*p = &dates[v-1]
+			}
+		}
+	}
+	return rows
+}
+
+// TestRowWriterSameAsRow checks that writing through rowParquet gives the
+// same file, byte for byte, as parquet-go writing Row itself, for runs
+// and mixes of NULL, false and true in the marks, batches of every size
+// and row groups that end mid batch.
+func TestRowWriterSameAsRow(t *testing.T) {
+	if rowParquetLayout != nil {
+		t.Fatalf("RowWriter writes Row directly: %v", rowParquetLayout)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	cycled := make([]Row, 300)
+	for i := range cycled {
+		fillParquetRow(&cycled[i], i)
+	}
+	tests := []struct {
+		name         string
+		rows         []Row
+		rowGroupRows int64
+	}{
+		{"every column cycling", cycled, 0},
+		{"every column cycling, small row groups", cycled, 37},
+		{"all NULL", markPatterns(500, func(int, int) int { return 0 }), 0},
+		{"all set", markPatterns(500, func(i, m int) int { return 1 + (i+m)%2 }), 0},
+		{"random", markPatterns(3000, func(int, int) int { return rng.IntN(3) }), 0},
+		{"random, small row groups", markPatterns(3000, func(int, int) int { return rng.IntN(3) }), 100},
+		{"rare NULLs", markPatterns(3000, func(int, int) int { return min(rng.IntN(20), 1) + rng.IntN(2) }), 0},
+		{"rare values", markPatterns(3000, func(int, int) int { return max(rng.IntN(20)-17, 0) }), 0},
+		{"runs", markPatterns(3000, func(i, m int) int { return (i / (m + 1)) % 3 }), 1000},
+		{"growing runs", markPatterns(3000, func(i, m int) int { return int(math.Sqrt(float64(i*(m+1)))) % 3 }), 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, batch := range []int{1, 7, 64, 100, 4096} {
+				write := func(viaRowParquet bool) []byte {
+					var buf bytes.Buffer
+					w := newRowWriter(&buf, tc.rowGroupRows, map[string]string{"run_id": "r1"}, viaRowParquet)
+					for i := 0; i < len(tc.rows); i += batch {
+						if err := w.Write(tc.rows[i:min(i+batch, len(tc.rows))]); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if err := w.Close(); err != nil {
+						t.Fatal(err)
+					}
+					if w.Rows() != int64(len(tc.rows)) {
+						t.Fatalf("Rows() = %d, want %d", w.Rows(), len(tc.rows))
+					}
+					return buf.Bytes()
+				}
+				if got, want := write(true), write(false); !bytes.Equal(got, want) {
+					t.Errorf("batches of %d: via rowParquet %d bytes, Row %d bytes, not the same", batch, len(got), len(want))
+				}
+			}
+		})
+	}
+}
+
+// TestRowWriterMarksReadBack writes marks in every mix of NULL, false
+// and true (and NULL, "" and a date for the string marks) and reads each
+// mark column back page by page, value by value, outside the Row
+// mapping: NULL must be NULL (definition level 0), false false, true true.
+func TestRowWriterMarksReadBack(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	tests := []struct {
+		name    string
+		pattern func(i, mark int) int
+	}{
+		{"random", func(int, int) int { return rng.IntN(3) }},
+		{"alternating", func(i, m int) int { return (i + m) % 3 }},
+		{"NULL, set, set, NULL", func(i, m int) int { return []int{0, 1, 2, 0, 2}[(i+m)%5] }},
+		{"runs of 64", func(i, m int) int { return (i/64 + m) % 3 }},
+		{"rare NULLs", func(int, int) int { return min(rng.IntN(30), 1) + rng.IntN(2) }},
+	}
+	names := []string{"nix_listed", "nix_consent", "robinson", "internal_dnc", "deceased",
+		"erased", "moved", "protected", "phone_owner_match", "nix_version", "valid_until"}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			const n = 2000
+			var want [n][11]int
+			rows := markPatterns(n, func(i, m int) int {
+				want[i][m] = tc.pattern(i, m)
+				return want[i][m]
+			})
+			data := writeRows(t, rows, 300)
+			f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for m, name := range names {
+				leaf, ok := f.Schema().Lookup(name)
+				if !ok {
+					t.Fatalf("no column %s", name)
+				}
+				var got []parquet.Value
+				for _, rg := range f.RowGroups() {
+					pages := rg.ColumnChunks()[leaf.ColumnIndex].Pages()
+					for {
+						p, err := pages.ReadPage()
+						if errors.Is(err, io.EOF) {
+							break
+						}
+						if err != nil {
+							t.Fatal(err)
+						}
+						vals := make([]parquet.Value, p.NumValues())
+						if k, err := p.Values().ReadValues(vals); k != len(vals) || (err != nil && !errors.Is(err, io.EOF)) {
+							t.Fatalf("%s: read %d of %d values: %v", name, k, len(vals), err)
+						}
+						got = append(got, vals...)
+					}
+					pages.Close()
+				}
+				if len(got) != n {
+					t.Fatalf("%s: %d values, want %d", name, len(got), n)
+				}
+				for i, v := range got {
+					var g int
+					switch {
+					case v.IsNull() || v.DefinitionLevel() == 0:
+						g = 0
+					case v.Kind() == parquet.Boolean && !v.Boolean(), v.Kind() == parquet.ByteArray && len(v.ByteArray()) == 0:
+						g = 1
+					case v.Kind() == parquet.Boolean, string(v.ByteArray()) == "2026-11-20":
+						g = 2
+					default:
+						t.Fatalf("%s row %d: unexpected value %v", name, i, v)
+					}
+					if g != want[i][m] {
+						t.Errorf("%s row %d: got %s, want %s", name, i, []string{"NULL", "false/empty", "true/date"}[g], []string{"NULL", "false/empty", "true/date"}[want[i][m]])
+					}
+				}
+			}
+			// And through the Row mapping of parquet-go's reader.
+			for i, r := range readRows(t, data) {
+				if !sameRow(r, rows[i]) {
+					t.Fatalf("row %d:\n got %+v\nwant %+v", i, r, rows[i])
+				}
+			}
+		})
+	}
+}
+
+// TestSafeRows pins where a batch is cut: only where a run of set marks
+// starting at row s of the batch is exactly s long and only NULLs follow
+// it in the batch (the pattern parquet-go v0.32.0 writes wrongly).
+func TestSafeRows(t *testing.T) {
+	// bits reads a pattern of '1' (set) and '0' (NULL), row 0 first.
+	bits := func(p string) uint64 {
+		var b uint64
+		for i, c := range p {
+			if c == '1' {
+				b |= 1 << i
+			}
+		}
+		return b
+	}
+	tests := []struct {
+		name  string
+		marks []string // patterns of the first marks; the others are NULL
+		n     int
+		want  int
+	}{
+		{"all NULL", nil, 64, 64},
+		{"all set", []string{strings.Repeat("1", 64)}, 64, 64},
+		{"set from row 0, then NULL", []string{"1100000"}, 7, 7},
+		{"run of 1 at row 1, then NULL", []string{"010"}, 3, 2},
+		{"run of 2 at row 2, then NULLs", []string{"1011000"}, 7, 4},
+		{"run of 2 at row 2 reaching the end", []string{"0011"}, 4, 4},
+		{"run of 3 at row 2, then NULL", []string{"001110"}, 6, 6},
+		{"run of 1 at row 1, then a later run", []string{"01001"}, 5, 5},
+		{"run of 32 at row 32 before a NULL", []string{strings.Repeat("0", 32) + strings.Repeat("1", 32)}, 64, 64},
+		{"cut twice", []string{"0101", "01000000"}, 8, 2},
+		{"second mark cuts first", []string{"1111111111", "0001110000"}, 10, 6},
+		{"a cut makes another", []string{"01001", "00110"}, 5, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var m marksSet
+			for i, p := range tc.marks {
+				m[i] = bits(p)
+			}
+			if got := safeRows(&m, tc.n); got != tc.want {
+				t.Errorf("safeRows(%q, %d) = %d, want %d", tc.marks, tc.n, got, tc.want)
+			}
+		})
 	}
 }
