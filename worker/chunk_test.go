@@ -261,13 +261,16 @@ func TestChunkKilledMidRunCommitsOnce(t *testing.T) {
 	if err != nil || len(plan.Chunks) < 2 {
 		t.Fatalf("plan: %v, %d chunks", err, len(plan.Chunks))
 	}
-	wash := func(ctx context.Context, i int, attempt string) error {
-		return worker.WashChunk(ctx, worker.ChunkConfig{Env: f.env, In: f.in, InKey: "delivery.csv", Out: out,
+	washFrom := func(ctx context.Context, in worker.RangeSource, i int, attempt string) error {
+		return worker.WashChunk(ctx, worker.ChunkConfig{Env: f.env, In: in, InKey: "delivery.csv", Out: out,
 			Plan: plan, Index: i, Setup: f.setup, Attempt: attempt, Batch: 256})
 	}
+	wash := func(ctx context.Context, i int, attempt string) error { return washFrom(ctx, f.in, i, attempt) }
+	// The killed attempt is cancelled once it has read 64 KiB of its
+	// chunk: in the middle, whatever the machine's speed.
 	killed, cancel := context.WithCancel(ctx)
-	time.AfterFunc(20*time.Millisecond, cancel)
-	if err := wash(killed, 0, "killed"); err == nil {
+	defer cancel()
+	if err := washFrom(killed, cancellingSource{RangeSource: f.in, after: 64 << 10, cancel: cancel}, 0, "killed"); err == nil {
 		t.Fatal("the cancelled attempt succeeded")
 	}
 	if keys, _ := out.ListKeys(ctx, worker.ChunksDir+"/"); len(keys) != 0 {
@@ -296,4 +299,34 @@ func TestChunkKilledMidRunCommitsOnce(t *testing.T) {
 	}
 	a, aDir := f.embedded(t)
 	compareWashes(t, a, aDir, res, outDir)
+}
+
+// cancellingSource reads ranges of RangeSource and calls cancel once
+// after bytes of a range have been read.
+type cancellingSource struct {
+	worker.RangeSource
+	after  int64
+	cancel context.CancelFunc
+}
+
+func (s cancellingSource) OpenRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	rc, err := s.RangeSource.OpenRange(ctx, key, offset, length)
+	if err != nil {
+		return nil, err
+	}
+	return &cancellingReader{ReadCloser: rc, left: s.after, cancel: s.cancel}, nil
+}
+
+type cancellingReader struct {
+	io.ReadCloser
+	left   int64
+	cancel context.CancelFunc
+}
+
+func (r *cancellingReader) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	if r.left -= int64(n); r.left <= 0 {
+		r.cancel()
+	}
+	return n, err
 }
