@@ -330,3 +330,17 @@ func (r *cancellingReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// A wash whose spill is packed from the first frame (packAfter 0) gives
+// the output of one that never packs.
+func TestPackedSpillEqualsPlain(t *testing.T) {
+	cfg := gen.DefaultConfig()
+	cfg.Rows, cfg.Seed, cfg.DefectRate = 8000, 21, 0.05
+	f := newChunkFixture(t, cfg)
+	restore := worker.SetPackAfter(1 << 62)
+	a, aDir := f.embedded(t)
+	restore()
+	defer worker.SetPackAfter(0)()
+	b, bDir := f.embedded(t)
+	compareWashes(t, a, aDir, b, bDir)
+}

@@ -761,11 +761,11 @@ func (s *chunkSource) next(b *Batch) (int, error) {
 		d.Reset(frame)
 		d.Uvarint()
 		n := d.Uvarint()
-		if n == 0 || !d.More() {
+		if n == 0 || !d.More() || n > uint64(len(frame)) {
 			return 0, fmt.Errorf("chunk %d: %w", s.cur.Index, formats.ErrCorruptSpill)
 		}
 		s.rows += int64(n)
-		b.frame = frame
+		b.frame, b.frameRows = frame[d.Pos():], int(n)
 		return int(n), nil
 	}
 }

@@ -279,7 +279,7 @@ func newBatch(size int) *Batch {
 
 func (b *Batch) reset(seq int64) {
 	b.Seq = seq
-	b.frame = nil
+	b.frame, b.frameRows, b.packed = nil, 0, false
 	b.Records = b.Records[:0]
 	b.Rows = b.Rows[:0]
 	b.cells = b.cells[:0]

@@ -68,23 +68,46 @@ func TestWashSpillDirMissing(t *testing.T) {
 }
 
 // A corrupt spill frame fails the writing pass with ErrCorruptSpill
-// rather than producing wrong rows.
+// rather than producing wrong rows, packed or not.
 func TestSpillDecodeCorrupt(t *testing.T) {
-	b := newBatch(4)
 	rec := formats.Record{Line: 2}
 	row := formats.Row{SourceLine: 2, FirstName: "Anna"}
-	frame := formats.AppendRowBinary([]byte{0, 1}, &rec, &row) // seq 0, one row
-	b.frame = frame[:len(frame)-2]
-	if err := (spillDecode{}).Process(context.Background(), b); !errors.Is(err, formats.ErrCorruptSpill) {
-		t.Fatalf("truncated frame: err = %v", err)
+	rows := formats.AppendRowBinary(nil, &rec, &row)
+	packed := func(rows []byte) []byte {
+		f := packFrame(nil, 0, 1, rows)
+		return f[2:] // after seq 0 and the row count
 	}
-	b.frame = append(append([]byte{}, frame...), 9)
-	if err := (spillDecode{}).Process(context.Background(), b); !errors.Is(err, formats.ErrCorruptSpill) {
-		t.Fatalf("trailing bytes: err = %v", err)
+	tests := []struct {
+		name   string
+		frame  []byte
+		n      int
+		packed bool
+		ok     bool
+	}{
+		{"good", rows, 1, false, true},
+		{"good, packed", packed(rows), 1, true, true},
+		{"truncated", rows[:len(rows)-2], 1, false, false},
+		{"trailing bytes", append(append([]byte{}, rows...), 9), 1, false, false},
+		{"one row too many", rows, 2, false, false},
+		{"packed, truncated block", packed(rows)[:5], 1, true, false},
+		{"packed rows truncated", packed(rows[:len(rows)-2]), 1, true, false},
+		{"not packed but marked so", rows, 1, true, false},
 	}
-	b.frame = frame
-	if err := (spillDecode{}).Process(context.Background(), b); err != nil || len(b.Rows) != 1 || b.Rows[0].FirstName != "Anna" {
-		t.Fatalf("good frame: err = %v rows %+v", err, b.Rows)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBatch(4)
+			b.frame, b.frameRows, b.packed = tc.frame, tc.n, tc.packed
+			err := (spillDecode{}).Process(context.Background(), b)
+			if tc.ok {
+				if err != nil || len(b.Rows) != 1 || b.Rows[0].FirstName != "Anna" {
+					t.Fatalf("err = %v rows %+v", err, b.Rows)
+				}
+				return
+			}
+			if !errors.Is(err, formats.ErrCorruptSpill) {
+				t.Fatalf("err = %v, want ErrCorruptSpill", err)
+			}
+		})
 	}
 }
 

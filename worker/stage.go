@@ -19,10 +19,14 @@ type Batch struct {
 	Rows    []formats.Row
 
 	cells []string // arena for Records[i].Fields
-	frame []byte   // spilled rows not decoded yet (the writing pass)
-	enc   []byte   // the rows encoded as a frame (chunks), reused
-	recs  []byte   // the rows' dedup state, encoded (chunks), reused
-	parts [][]byte // recs split by dedup partition (chunks of a partitioned run), reused
+	// frame holds frameRows spilled rows not decoded yet (the writing
+	// pass), S2-compressed if packed (packFrame).
+	frame     []byte
+	frameRows int
+	packed    bool
+	enc       []byte   // the rows encoded as a frame (chunks), reused
+	recs      []byte   // the rows' dedup state, encoded (chunks), reused
+	parts     [][]byte // recs split by dedup partition (chunks of a partitioned run), reused
 }
 
 // Stage marks rows in place. A bad row is data: mark it (reason code) and
