@@ -30,10 +30,6 @@ func exactBytes(e *exactEntry) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(e)), unsafe.Sizeof(*e))
 }
 
-func pairBytes(p *pair) []byte {
-	return unsafe.Slice((*byte)(unsafe.Pointer(p)), unsafe.Sizeof(*p))
-}
-
 // startSpill moves the state observed so far to spill files; from now on
 // Observe appends to them.
 func (d *Deduper) startSpill() error {
@@ -105,15 +101,15 @@ func (d *Deduper) planSpill(ctx context.Context) (err error) {
 		if d.external {
 			break // no blocking here: the pairs come from Matchers
 		}
-		if kinds[k], err = sp.newBuckets("kind"+string(rune('0'+k)), int(d.kindParts(kind(k), n)), int(unsafe.Sizeof(pair{}))); err != nil {
+		if kinds[k], err = sp.newBuckets("kind"+string(rune('0'+k)), int(d.kindParts(kind(k), n)), pairDisk); err != nil {
 			return err
 		}
 	}
 	var keys [2]uint64
 	// One entry of each shape, reused: bucketSet.add copies the bytes (an
 	// entry per row taken by address would be a heap allocation per row).
-	e, p := new(exactEntry), new(pair)
-	eb, pb := exactBytes(e), pairBytes(p)
+	e := new(exactEntry)
+	eb, pb := exactBytes(e), make([]byte, pairDisk)
 	err = sp.each(func(i uint32, r *rec, _ []byte) error {
 		if r.exact != 0 {
 			*e = exactEntry{key: r.exact, pnr: r.pnr, idx: i, birth: r.birth}
@@ -127,7 +123,7 @@ func (d *Deduper) planSpill(ctx context.Context) (err error) {
 			}
 			parts := uint64(len(b.files))
 			for _, key := range kind(k).keys(keys[:0], r) {
-				*p = pair{key: key, idx: i}
+				putPair(pb, key, i)
 				if err := b.add(int((key>>32)%parts), pb); err != nil {
 					return err
 				}
@@ -265,7 +261,7 @@ func (d *Deduper) spillKind(ctx context.Context, pool *planPool, k kind, b *buck
 		}
 		p := slices.Grow(buf.pairs[:0], b.count[part])[:b.count[part]]
 		if len(p) > 0 {
-			if err := b.load(part, pairsBytes(p)); err != nil {
+			if err := b.loadPairs(part, p); err != nil {
 				pool.release(buf)
 				return err
 			}
@@ -356,12 +352,11 @@ func (d *Deduper) spillFinish(ctx context.Context, complete []uint8) error {
 
 	// Households: one pass writes the keys of survivors to buckets.
 	parts := int(d.parts(uint64(n)))
-	hb, err := d.sp.newBuckets("household", parts, int(unsafe.Sizeof(pair{})))
+	hb, err := d.sp.newBuckets("household", parts, pairDisk)
 	if err != nil {
 		return err
 	}
-	hp := new(pair) // reused: add copies it
-	hpb := pairBytes(hp)
+	hpb := make([]byte, pairDisk) // reused: add copies it
 	err = d.sp.each(func(i uint32, r *rec, names []byte) error {
 		if surv[d.find(i)] != i {
 			return nil
@@ -371,7 +366,7 @@ func (d *Deduper) spillFinish(ctx context.Context, complete []uint8) error {
 			return nil
 		}
 		key := mix(mix(r.addr, uint64(r.apt)), xxhash.Sum64(names[r.flen:]))
-		*hp = pair{key: key, idx: i}
+		putPair(hpb, key, i)
 		return hb.add(int((key>>32)%uint64(parts)), hpb)
 	})
 	if err != nil {
@@ -384,7 +379,7 @@ func (d *Deduper) spillFinish(ctx context.Context, complete []uint8) error {
 	for part := range hb.files {
 		hh = slices.Grow(hh[:0], hb.count[part])[:hb.count[part]]
 		if len(hh) > 0 {
-			if err := hb.load(part, pairsBytes(hh)); err != nil {
+			if err := hb.loadPairs(part, hh); err != nil {
 				return err
 			}
 		}
