@@ -209,6 +209,19 @@ func TestMergeChunksWithoutDedupState(t *testing.T) {
 			os.Remove(filepath.Join(dir, d.Recs))
 			d.Recs, d.RecsSize, d.RecRows = "", 0, 0
 		}},
+		{"rows files of the older version", 0, func(t *testing.T, dir string, d *worker.ChunkDone, i int) {
+			path := filepath.Join(dir, d.Key)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v1, err := worker.ChunkRowsToV1(data)
+			if err != nil || len(v1) < len(data)*2 {
+				t.Fatalf("chunk %d: %d packed bytes rewrote to %d unpacked: %v", i, len(data), len(v1), err)
+			}
+			os.WriteFile(path, v1, 0o644)
+			d.Size = int64(len(v1))
+		}},
 		{"one chunk without partition files", 3, func(t *testing.T, dir string, d *worker.ChunkDone, i int) {
 			if len(d.Parts) != 3 {
 				t.Fatalf("chunk %d has %d partition files, want 3", i, len(d.Parts))

@@ -55,9 +55,15 @@ type ChunkDone struct {
 
 // chunkRowsMagic starts a chunk's rows file: the washed rows in the
 // spill encoding (formats.AppendRowBinary), in frames of one batch each,
-// as the row spill writes them. The version changes whenever the row
-// encoding does: a merge never reads a chunk written by other code.
-const chunkRowsMagic = "listwash-rows-v1\n"
+// packed as the row spill packs its frames past packAfter (packFrame):
+// about 2.7 times fewer bytes through the store. The version changes
+// whenever the row encoding does: a merge never reads a chunk written by
+// other code, except v1 files, the same frames unpacked (a rolling
+// upgrade).
+const (
+	chunkRowsMagic   = "listwash-rows-v2\n"
+	chunkRowsMagicV1 = "listwash-rows-v1\n"
+)
 
 func chunkName(i int) string {
 	s := strconv.Itoa(i)
@@ -217,7 +223,8 @@ type frameEncoder struct {
 func (*frameEncoder) Name() string { return "chunk.encode" }
 
 func (e *frameEncoder) Process(_ context.Context, b *Batch) error {
-	b.enc = encodeFrame(b.enc[:0], b)
+	b.raw = appendRows(b.raw[:0], b)
+	b.enc = packFrame(b.enc[:0], b.Seq, len(b.Rows), b.raw)
 	de, ok := e.pool.Get().(*dedup.Encoder)
 	if !ok {
 		de = dedup.NewEncoder(e.dedup)

@@ -722,6 +722,7 @@ type chunkSource struct {
 	r         *bufio.Reader
 	cur       ChunkDone
 	rows      int64 // rows read of cur
+	packing   bool  // cur's frames say whether they are packed (v2)
 	bytes     int64 // frame bytes read of all chunks
 	total     int64 // frame bytes of all chunks
 }
@@ -760,12 +761,15 @@ func (s *chunkSource) next(b *Batch) (int, error) {
 		var d formats.RowDecoder
 		d.Reset(frame)
 		d.Uvarint()
-		n := d.Uvarint()
-		if n == 0 || !d.More() || n > uint64(len(frame)) {
+		n, packed := d.Uvarint(), false
+		if s.packing {
+			n, packed = n>>1, n&1 != 0
+		}
+		if n == 0 || !d.More() || !packed && n > uint64(len(frame)) { // spillDecode checks packed rows
 			return 0, fmt.Errorf("chunk %d: %w", s.cur.Index, formats.ErrCorruptSpill)
 		}
 		s.rows += int64(n)
-		b.frame, b.frameRows = frame[d.Pos():], int(n)
+		b.frame, b.frameRows, b.packed = frame[d.Pos():], int(n), packed
 		return int(n), nil
 	}
 }
@@ -777,11 +781,13 @@ func (s *chunkSource) open(d ChunkDone) error {
 	}
 	r := bufio.NewReaderSize(rc, spillBufSize)
 	magic := make([]byte, len(chunkRowsMagic))
-	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != chunkRowsMagic {
+	_, err = io.ReadFull(r, magic)
+	if err != nil || string(magic) != chunkRowsMagic && string(magic) != chunkRowsMagicV1 {
 		rc.Close()
 		return fmt.Errorf("chunk %d: not a rows file of this version (%s): %w", d.Index, d.Key, formats.ErrCorruptSpill)
 	}
 	s.rc, s.r, s.cur, s.rows = rc, r, d, 0
+	s.packing = string(magic) == chunkRowsMagic
 	return nil
 }
 

@@ -75,14 +75,6 @@ func (s *rowSpill) sink(_ context.Context, w int, b *Batch) error {
 	return nil
 }
 
-// encodeFrame appends the body of b's frame: its sequence, row count and
-// rows.
-func encodeFrame(dst []byte, b *Batch) []byte {
-	dst = binary.AppendUvarint(dst, uint64(b.Seq))
-	dst = binary.AppendUvarint(dst, uint64(len(b.Rows)))
-	return appendRows(dst, b)
-}
-
 // appendRows appends b's rows in the spill encoding.
 func appendRows(dst []byte, b *Batch) []byte {
 	for i := range b.Rows {

@@ -25,6 +25,7 @@ type Batch struct {
 	frameRows int
 	packed    bool
 	enc       []byte   // the rows encoded as a frame (chunks), reused
+	raw       []byte   // the rows encoded, before packing (chunks), reused
 	recs      []byte   // the rows' dedup state, encoded (chunks), reused
 	parts     [][]byte // recs split by dedup partition (chunks of a partitioned run), reused
 }
