@@ -68,12 +68,6 @@ type SQSConsumerConfig struct {
 	MaxBackoff time.Duration
 }
 
-// sqsAPI is the part of *sqs.Client the consumer uses.
-type sqsAPI interface {
-	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, opts ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
-	DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, opts ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
-}
-
 // SQSConsumer long-polls a queue and hands each message body to a
 // handler: the S3 event notifications of a bucket, sent straight to the
 // queue or through an SNS topic (the SNS envelope is removed first).
@@ -82,20 +76,13 @@ type sqsAPI interface {
 //
 // It logs message ids and counts, never a body (keys may name people).
 type SQSConsumer struct {
-	client sqsAPI
+	client *sqs.Client
 	cfg    SQSConsumerConfig
 	log    *slog.Logger
 }
 
 // NewSQSConsumer checks cfg. It does not contact the server.
 func NewSQSConsumer(client *sqs.Client, cfg SQSConsumerConfig) (*SQSConsumer, error) {
-	if client == nil {
-		return newSQSConsumer(nil, cfg)
-	}
-	return newSQSConsumer(client, cfg)
-}
-
-func newSQSConsumer(client sqsAPI, cfg SQSConsumerConfig) (*SQSConsumer, error) {
 	if client == nil || cfg.QueueURL == "" || cfg.Handler == nil {
 		return nil, errors.New("sqs consumer: client, QueueURL and Handler are required")
 	}

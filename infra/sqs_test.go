@@ -311,12 +311,12 @@ func TestSQSConsumerBacksOffOnReceiveErrors(t *testing.T) {
 	missing := f.queue[:strings.LastIndex(f.queue, "/")+1] + "no-such-queue"
 	f.run(t, infra.SQSConsumerConfig{QueueURL: missing, Handler: func(context.Context, []byte) error { return nil },
 		Backoff: 100 * time.Millisecond, MaxBackoff: 400 * time.Millisecond})
-	time.Sleep(1200 * time.Millisecond)
-	// Pauses 100, 200, 400, 400 ms: about 4 receives in 1.2s; without
+	time.Sleep(1500 * time.Millisecond)
+	// Pauses 100, 200, 400, 400 ms: about 5 receives in 1.5s; without
 	// backoff there would be hundreds.
 	n := strings.Count(f.logs.String(), "sqs receive failed")
-	if n < 2 || n > 8 {
-		t.Fatalf("%d failed receives in 1.2s, want 2..8 (backoff 100ms doubling to 400ms)\n%s", n, f.logs.String())
+	if n < 2 || n > 10 {
+		t.Fatalf("%d failed receives in 1.5s, want 2..10 (backoff 100ms doubling to 400ms)\n%s", n, f.logs.String())
 	}
 }
 
