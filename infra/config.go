@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -23,6 +24,9 @@ import (
 type Config struct {
 	Redis RedisFileConfig `yaml:"redis"`
 	S3    S3FileConfig    `yaml:"s3"`
+	// SQS is the queue watch takes S3 event notifications from, beside
+	// its webhook. Optional.
+	SQS SQSFileConfig `yaml:"sqs"`
 	// Bucket holds every prefix below. Required.
 	Bucket   string   `yaml:"bucket"`
 	Prefixes Prefixes `yaml:"prefixes"`
@@ -58,6 +62,16 @@ type S3FileConfig struct {
 	// PathStyle: nil means true when Endpoint is set (self-hosted servers),
 	// false for AWS.
 	PathStyle *bool `yaml:"path_style"`
+}
+
+// SQSFileConfig is the file form of SQSConfig. Region and credentials are
+// the s3 section's (a bucket notifies only queues in its own region).
+type SQSFileConfig struct {
+	// QueueURL is the queue the bucket's notifications go to, e.g.
+	// https://sqs.eu-north-1.amazonaws.com/123456789012/listwash-events.
+	// "": no SQS consumer (the webhook and the sweep only).
+	QueueURL string `yaml:"queue_url"`
+	Endpoint string `yaml:"endpoint"` // "": AWS; an SQS-compatible server's URL otherwise
 }
 
 // Prefixes are the folders of the bucket, each "" or ending in "/".
@@ -162,6 +176,8 @@ const (
 	EnvS3Endpoint      = "LISTWASH_S3_ENDPOINT"
 	EnvS3Region        = "LISTWASH_S3_REGION"
 	EnvS3PathStyle     = "LISTWASH_S3_PATH_STYLE"
+	EnvSQSQueueURL     = "LISTWASH_SQS_QUEUE_URL"
+	EnvSQSEndpoint     = "LISTWASH_SQS_ENDPOINT"
 	EnvAccessKey       = "AWS_ACCESS_KEY_ID"
 	EnvSecretKey       = "AWS_SECRET_ACCESS_KEY"
 	EnvSessionToken    = "AWS_SESSION_TOKEN"
@@ -199,6 +215,8 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	str(&c.S3.AccessKeyID, EnvAccessKey)
 	str(&c.S3.SecretAccessKey, EnvSecretKey)
 	str(&c.S3.SessionToken, EnvSessionToken)
+	str(&c.SQS.QueueURL, EnvSQSQueueURL)
+	str(&c.SQS.Endpoint, EnvSQSEndpoint)
 	str(&c.Bucket, EnvBucket)
 	str(&c.Prefixes.Inbox, EnvPrefixInbox)
 	str(&c.Prefixes.Registers, EnvPrefixRegisters)
@@ -315,6 +333,19 @@ func (c *Config) Validate() error {
 	if (c.S3.AccessKeyID == "") != (c.S3.SecretAccessKey == "") {
 		bad("s3 credentials", "access key id and secret access key must be set together (%s, %s)", EnvAccessKey, EnvSecretKey)
 	}
+	if q := c.SQS.QueueURL; q != "" {
+		if msg := checkQueueURL(q); msg != "" {
+			bad("sqs.queue_url", "%s", msg)
+		}
+	}
+	if e := c.SQS.Endpoint; e != "" {
+		switch {
+		case !strings.HasPrefix(e, "http://") && !strings.HasPrefix(e, "https://"):
+			bad("sqs.endpoint", "%q is not an http:// or https:// URL", e)
+		case c.SQS.QueueURL == "":
+			bad("sqs.endpoint", "is set but sqs.queue_url is empty (or set %s)", EnvSQSQueueURL)
+		}
+	}
 	switch b := c.Bucket; {
 	case b == "":
 		bad("bucket", "is required (or set %s)", EnvBucket)
@@ -374,6 +405,32 @@ func (c *Config) Validate() error {
 	return fmt.Errorf("%w: %s", ErrConfig, strings.Join(errs, "; "))
 }
 
+// checkQueueURL says what is wrong with an SQS queue URL, or "". It quotes
+// the URL only without user info.
+func checkQueueURL(q string) string {
+	const want = "want https://sqs.<region>.amazonaws.com/<account>/<queue>"
+	u, err := url.Parse(q)
+	switch {
+	case err != nil:
+		return "is not a URL; " + want
+	case u.User != nil:
+		return "must not hold credentials"
+	case u.Scheme != "http" && u.Scheme != "https", u.Host == "":
+		return fmt.Sprintf("%q is not an http:// or https:// URL; %s", q, want)
+	}
+	account, name, ok := strings.Cut(strings.Trim(u.Path, "/"), "/")
+	if !ok || account == "" || name == "" || strings.Contains(name, "/") || u.RawQuery != "" {
+		return fmt.Sprintf("%q does not name a queue; %s", q, want)
+	}
+	return ""
+}
+
+// SQSConfig is the SQS client configuration the config names: the queue,
+// its endpoint, and the S3 client's region and credentials.
+func (c *Config) SQSConfig() SQSConfig {
+	return SQSConfig{QueueURL: c.SQS.QueueURL, Endpoint: c.SQS.Endpoint, AWS: c.S3Config()}
+}
+
 // RedisConfig is the Redis connection the config names.
 func (c *Config) RedisConfig() RedisConfig {
 	if c.Redis.URL != "" {
@@ -415,11 +472,21 @@ func (c Config) LogValue() slog.Value {
 		slog.String("s3_endpoint", c.S3.Endpoint),
 		slog.String("s3_region", c.S3.Region),
 		slog.Bool("s3_static_credentials", c.S3.AccessKeyID != ""),
+		slog.String("sqs_queue_url", redactURL(c.SQS.QueueURL)),
 		slog.String("bucket", c.Bucket),
 		slog.String("inbox", c.Prefixes.Inbox),
 		slog.Int("concurrency", c.Worker.Concurrency),
 		slog.String("sweep_interval", c.SweepInterval.String()),
 	)
+}
+
+// redactURL is u with any password replaced by "xxxxx".
+func redactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(not a URL)"
+	}
+	return p.Redacted()
 }
 
 // String is LogValue's text, so that a Config printed with %v by mistake

@@ -35,6 +35,9 @@ func TestLoadConfigExample(t *testing.T) {
 	if c.Worker.Company != "Acme AB" || c.Worker.Mode != "mark" {
 		t.Fatalf("worker %+v", c.Worker)
 	}
+	if c.SQS.QueueURL != "" {
+		t.Fatalf("sqs queue %q: the example runs no SQS consumer", c.SQS.QueueURL)
+	}
 }
 
 func TestConfigEnvOverrides(t *testing.T) {
@@ -46,6 +49,7 @@ func TestConfigEnvOverrides(t *testing.T) {
 		EnvBucket: "from-env", EnvRedisURL: "rediss://u:pw@redis.example:6380/2", EnvConcurrency: "4",
 		EnvAccessKey: "AK", EnvSecretKey: "SK", EnvS3PathStyle: "false", EnvS3Endpoint: "https://s3.example",
 		EnvSweepInterval: "-1s", EnvPrefixInbox: "drop", EnvWatchAddr: ":9999", EnvDedupPartitions: "8",
+		EnvSQSQueueURL: "https://sqs.eu-north-1.amazonaws.com/123456789012/events", EnvS3Region: "eu-north-1",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +60,10 @@ func TestConfigEnvOverrides(t *testing.T) {
 	}
 	if s := c.S3Config(); s.PathStyle || s.AccessKey != "AK" || s.SecretKey != "SK" {
 		t.Fatalf("s3 overrides not applied")
+	}
+	if q := c.SQSConfig(); q.QueueURL != "https://sqs.eu-north-1.amazonaws.com/123456789012/events" || q.Endpoint != "" ||
+		q.AWS.Region != "eu-north-1" || q.AWS.AccessKey != "AK" || q.AWS.SecretKey != "SK" {
+		t.Fatalf("sqs config %q %q region %q: want the queue with the s3 region and credentials", q.QueueURL, q.Endpoint, q.AWS.Region)
 	}
 	if c.SweepInterval >= 0 || c.Prefixes.Inbox != "drop/" || c.Listen.Watch != ":9999" || c.Worker.DedupPartitions != 8 {
 		t.Fatalf("sweep %v inbox %q watch %q partitions %d", c.SweepInterval, c.Prefixes.Inbox, c.Listen.Watch, c.Worker.DedupPartitions)
@@ -98,6 +106,11 @@ func TestConfigInvalid(t *testing.T) {
 		{"small chunks", "bucket: b-1\nworker: {chunk_size: 10}", nil, "worker.chunk_size"},
 		{"negative partitions", "bucket: b-1\nworker: {dedup_partitions: -1}", nil, "worker.dedup_partitions: -1 is outside"},
 		{"partitions not a number", "bucket: b-1", map[string]string{EnvDedupPartitions: "some"}, EnvDedupPartitions},
+		{"sqs queue not a url", "bucket: b-1", map[string]string{EnvSQSQueueURL: "events"}, "sqs.queue_url: \"events\" is not an http:// or https:// URL"},
+		{"sqs queue without account", "bucket: b-1\nsqs: {queue_url: 'https://sqs.eu-north-1.amazonaws.com/events'}", nil, "sqs.queue_url: \"https://sqs.eu-north-1.amazonaws.com/events\" does not name a queue"},
+		{"sqs queue with query", "bucket: b-1\nsqs: {queue_url: 'https://sqs.eu-north-1.amazonaws.com/1/events?x=1'}", nil, "does not name a queue"},
+		{"sqs endpoint without queue", "bucket: b-1", map[string]string{EnvSQSEndpoint: "http://127.0.0.1:4566"}, "sqs.endpoint: is set but sqs.queue_url is empty"},
+		{"sqs bad endpoint", "bucket: b-1\nsqs: {queue_url: 'http://h/1/q', endpoint: 'localhost:4566'}", nil, "sqs.endpoint: \"localhost:4566\" is not"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -133,6 +146,11 @@ func TestConfigSecretsNeverShown(t *testing.T) {
 	}
 	if !strings.Contains(sb.String(), "redis_password_set=true") {
 		t.Fatalf("slog output lacks the summary: %s", sb.String())
+	}
+	// A queue URL with a password in it is refused without quoting it.
+	_, err = LoadConfig("", envOf(map[string]string{EnvBucket: "b-1", EnvSQSQueueURL: "https://u:" + secret + "@sqs.example/1/q"}))
+	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "sqs.queue_url: must not hold credentials") || strings.Contains(err.Error(), secret) {
+		t.Fatalf("queue url with a password: err %v", err)
 	}
 	// A bad URL with a password in it: the error must not quote it.
 	env[EnvRedisURL] = "redis://u:" + secret + "@h:notaport/0"

@@ -100,6 +100,23 @@ func (s *S3Store) putPart(b []byte) {
 // NewS3Client builds an SDK client from cfg with options that work against
 // S3-compatible servers: checksums only when an operation requires them.
 func NewS3Client(ctx context.Context, cfg S3Config) (*s3.Client, error) {
+	awsCfg, err := loadAWSConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("load s3 config: %w", err)
+	}
+	return s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.Endpoint)
+		}
+		o.UsePathStyle = cfg.PathStyle
+		o.DisableLogOutputChecksumValidationSkipped = true
+	}), nil
+}
+
+// loadAWSConfig is the SDK configuration of every AWS client (S3, SQS):
+// cfg's region, static credentials and attempts over the SDK's defaults.
+// cfg.Endpoint and PathStyle are the caller's.
+func loadAWSConfig(ctx context.Context, cfg S3Config) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
 		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
@@ -116,18 +133,12 @@ func NewS3Client(ctx context.Context, cfg S3Config) (*s3.Client, error) {
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("load s3 config: %w", err)
+		return aws.Config{}, err
 	}
 	if awsCfg.Region == "" {
 		awsCfg.Region = "us-east-1"
 	}
-	return s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-		if cfg.Endpoint != "" {
-			o.BaseEndpoint = aws.String(cfg.Endpoint)
-		}
-		o.UsePathStyle = cfg.PathStyle
-		o.DisableLogOutputChecksumValidationSkipped = true
-	}), nil
+	return awsCfg, nil
 }
 
 // NewS3Store returns a store on bucket, rooted at prefix ("" for the whole

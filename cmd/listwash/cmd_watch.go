@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -35,14 +36,15 @@ func runWatch(ctx context.Context, args []string, _, stderr io.Writer) error {
 	return nil
 }
 
-// runningWatch is a started watch: the webhook and the sweep loop.
+// runningWatch is a started watch: the webhook, the sweep loop and, when
+// sqs.queue_url is set, the SQS consumer.
 type runningWatch struct {
 	addr    string // bound webhook address
 	trigger *worker.Trigger
 	http    *http.Server
 	client  *asynq.Client
 	cancel  context.CancelFunc
-	done    chan struct{}
+	done    chan struct{} // closed when the sweep and the consumer stopped
 }
 
 // newTrigger builds the trigger from the config.
@@ -78,11 +80,42 @@ func newTrigger(ctx context.Context, cfg infra.Config, client worker.Enqueuer, l
 	})
 }
 
+// newSQSConsumer builds the consumer of sqs.queue_url, which hands every
+// message to tr like the webhook does; nil when no queue is set.
+func newSQSConsumer(ctx context.Context, cfg infra.Config, tr *worker.Trigger, logger *slog.Logger) (*infra.SQSConsumer, error) {
+	if cfg.SQS.QueueURL == "" {
+		return nil, nil
+	}
+	client, err := infra.NewSQSClient(ctx, cfg.SQSConfig())
+	if err != nil {
+		return nil, fmt.Errorf("sqs: %w", err)
+	}
+	log := logger.With("source", "sqs")
+	return infra.NewSQSConsumer(client, infra.SQSConsumerConfig{QueueURL: cfg.SQS.QueueURL, Logger: log,
+		Handler: func(ctx context.Context, body []byte) error {
+			st, err := tr.HandleEvents(ctx, body)
+			if errors.Is(err, worker.ErrBadEvent) {
+				return fmt.Errorf("%w: %w", infra.ErrDropMessage, err)
+			}
+			if err != nil {
+				return err // kept on the queue: received again after its visibility timeout
+			}
+			log.Info("event handled", "enqueued", st.Enqueued, "duplicates", st.Duplicates, "ignored", st.Ignored)
+			return nil
+		}})
+}
+
 // startWatch serves POST /events (S3 event notifications) and /healthz on
-// listen.watch, and sweeps the inbox every sweep_interval.
+// listen.watch, consumes sqs.queue_url if set, and sweeps the inbox every
+// sweep_interval.
 func startWatch(ctx context.Context, cfg infra.Config, logger *slog.Logger) (*runningWatch, error) {
 	client := infra.NewQueueClient(cfg.RedisConfig())
 	tr, err := newTrigger(ctx, cfg, client, logger)
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
+	consumer, err := newSQSConsumer(ctx, cfg, tr, logger)
 	if err != nil {
 		client.Close()
 		return nil, err
@@ -97,13 +130,19 @@ func startWatch(ctx context.Context, cfg infra.Config, logger *slog.Logger) (*ru
 	}
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	w := &runningWatch{addr: addr, trigger: tr, http: srv, client: client, cancel: cancel, done: make(chan struct{})}
+	var wg sync.WaitGroup
+	if cfg.SweepInterval > 0 {
+		wg.Go(func() { tr.RunSweeps(sctx, cfg.SweepInterval) })
+	}
+	if consumer != nil {
+		wg.Go(func() { consumer.Run(sctx) })
+	}
 	go func() {
-		defer close(w.done)
-		if cfg.SweepInterval > 0 {
-			tr.RunSweeps(sctx, cfg.SweepInterval)
-		}
+		wg.Wait()
+		close(w.done)
 	}()
-	logger.Info("watch started", "config", cfg, "webhook", "http://"+addr+"/events", "sweep_interval", cfg.SweepInterval.String())
+	logger.Info("watch started", "config", cfg, "webhook", "http://"+addr+"/events", "sweep_interval", cfg.SweepInterval.String(),
+		"sqs", consumer != nil)
 	return w, nil
 }
 

@@ -1,6 +1,6 @@
-// Package testenv starts real servers for tests: redis-server and
-// versitygw (an S3 gateway on a posix folder), each on a free loopback
-// port, stopped when the test ends. A missing binary skips the test, or
+// Package testenv starts real servers for tests: redis-server, versitygw
+// (an S3 gateway on a posix folder) and fauxqs (an SQS emulator), each on
+// a free port, stopped when the test ends. A missing binary skips the test, or
 // fails it when the environment variable CI is "true", so CI cannot go
 // green without exercising the servers.
 //
@@ -8,6 +8,7 @@
 //
 //	apt-get install -y redis-server
 //	go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+//	npm ci in a copy of .ci/fauxqs, linked into GOPATH/bin (see .ci/test)
 package testenv
 
 import (

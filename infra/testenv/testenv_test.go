@@ -1,7 +1,9 @@
 package testenv
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -34,5 +36,26 @@ func TestServersStopAtCleanup(t *testing.T) {
 	t.Run("start", func(t *testing.T) { addr = Redis(t) })
 	if err := pingRedis(addr); err == nil {
 		t.Fatal("redis still answers after its test ended")
+	}
+}
+
+func TestSQSQueueCounts(t *testing.T) {
+	e := SQS(t)
+	q := e.CreateQueue(t, "testenv", time.Second)
+	if n := e.Count(t, q); n != 0 {
+		t.Fatalf("new queue holds %d messages", n)
+	}
+	e.Send(t, q, "one")
+	e.Send(t, q, "two")
+	if n := e.Count(t, q); n != 2 {
+		t.Fatalf("queue holds %d messages, want 2", n)
+	}
+}
+
+func TestSQSStopsAtCleanup(t *testing.T) {
+	var e *SQSEnv
+	t.Run("start", func(t *testing.T) { e = SQS(t) })
+	if err := pingFauxqs(strings.TrimPrefix(e.Endpoint, "http://")); err == nil {
+		t.Fatal("fauxqs still answers after its test ended")
 	}
 }
