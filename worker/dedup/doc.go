@@ -78,6 +78,12 @@
 // when Plan returns, or by Close if Plan is never called. Figures at 10M
 // rows are in docs/dedup.md.
 //
+// # Partitioned matching
+//
+// A distributed run can compare on many machines: SplitEncoded, Matcher
+// and AddMatches (match.go) split the comparisons by blocking key and
+// give the merge's Deduper the matched pairs, with the same plan.
+//
 // # Across deliveries
 //
 // See Index (index.go): append-only segments of HMAC-keyed hashes, one per
