@@ -135,13 +135,18 @@ func (d *Deduper) startPool(ctx context.Context, spill bool, first []pair, per i
 }
 
 // buffer returns a free buffer, waiting for the jobs in it to end.
-func (pp *planPool) buffer() (*planBuf, error) {
+func (pp *planPool) buffer() (*planBuf, error) { return pp.bufferFor(pp.ctx) }
+
+// bufferFor is buffer for a producer that also stops with ctx.
+func (pp *planPool) bufferFor(ctx context.Context) (*planBuf, error) {
 	select {
 	case b := <-pp.free:
 		b.refs.Store(1) // the producer's
 		return b, nil
 	case <-pp.ctx.Done():
 		return nil, fmt.Errorf("dedup plan: %w", context.Cause(pp.ctx))
+	case <-ctx.Done():
+		return nil, fmt.Errorf("dedup plan: %w", context.Cause(ctx))
 	}
 }
 

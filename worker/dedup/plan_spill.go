@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
+	"golang.org/x/sync/errgroup"
 )
 
 // Plan in spill mode: the same steps as in memory, in the same order of
@@ -251,39 +252,71 @@ func (d *Deduper) spillExact(ctx context.Context, b *bucketSet, notRep []uint64)
 // spillKind is planKind over the buckets of kind k: per partition, the
 // entries of rows that are not exact copies are sorted and their blocks
 // handed to the pool, in jobs whose rows fit in a table of PairsPerPass/4
-// recs (one block may pass it); each job fetches its recs.
+// recs (one block may pass it); each job fetches its recs. Two goroutines
+// share the work: one loads and sorts the next partition while the other
+// fetches the recs of the last one's blocks and hands out its jobs (with
+// one PlanWorkers the pool has one buffer, and they take turns).
 func (d *Deduper) spillKind(ctx context.Context, pool *planPool, k kind, b *bucketSet, notRep []uint64, tmp *[]pair) error {
 	limit := max(2, d.cfg.PairsPerPass/4)
-	for part := range b.files {
-		buf, err := pool.buffer()
-		if err != nil {
-			return err
-		}
-		p := slices.Grow(buf.pairs[:0], b.count[part])[:b.count[part]]
-		if len(p) > 0 {
-			if err := b.loadPairs(part, p); err != nil {
+	sorted := make(chan *planBuf)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(sorted)
+		for part := range b.files {
+			buf, err := pool.bufferFor(gctx)
+			if err != nil {
+				return err
+			}
+			if err := d.sortPart(b, part, buf, notRep, tmp); err != nil {
 				pool.release(buf)
 				return err
 			}
-		}
-		w := 0
-		for _, x := range p {
-			if notRep[x.idx/64]&(1<<(x.idx%64)) == 0 {
-				p[w] = x
-				w++
+			select {
+			case sorted <- buf:
+			case <-gctx.Done():
+				pool.release(buf)
+				return fmt.Errorf("dedup plan: %w", context.Cause(gctx))
 			}
 		}
-		p = p[:w]
-		p, *tmp = grow(p, *tmp)
-		radixSortHashed(p, *tmp)
-		buf.pairs = p
-		if err := pool.dispatchSpill(k, buf, limit); err != nil {
+		return nil
+	})
+	g.Go(func() error {
+		for buf := range sorted {
+			if err := pool.dispatchSpill(k, buf, limit); err != nil {
+				for buf := range sorted {
+					pool.release(buf)
+				}
+				return err
+			}
+			if err := gctx.Err(); err != nil {
+				return fmt.Errorf("dedup plan: %w", err)
+			}
+		}
+		return nil
+	})
+	return g.Wait()
+}
+
+// sortPart loads partition part of b into buf, drops the entries of
+// exact copies and sorts the rest by key (stably: rows in file order).
+func (d *Deduper) sortPart(b *bucketSet, part int, buf *planBuf, notRep []uint64, tmp *[]pair) error {
+	p := slices.Grow(buf.pairs[:0], b.count[part])[:b.count[part]]
+	if len(p) > 0 {
+		if err := b.loadPairs(part, p); err != nil {
 			return err
 		}
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("dedup plan: %w", err)
+	}
+	w := 0
+	for _, x := range p {
+		if notRep[x.idx/64]&(1<<(x.idx%64)) == 0 {
+			p[w] = x
+			w++
 		}
 	}
+	p = p[:w]
+	p, *tmp = grow(p, *tmp)
+	radixSortHashed(p, *tmp)
+	buf.pairs = p
 	return nil
 }
 
