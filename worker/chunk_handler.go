@@ -95,6 +95,19 @@ func stepTask[P interface{ File() jobs.WashFile }](ctx context.Context, h *Handl
 	return p, r, nil
 }
 
+// runStep runs a chunk, match, merge or apply task: it parses the
+// payload, runs the step and, once the run is final, removes its scratch.
+func runStep[P interface{ File() jobs.WashFile }](ctx context.Context, h *Handler, t *asynq.Task,
+	parse func([]byte) (P, error), run func(*taskRun, context.Context, P) (string, error)) error {
+	p, r, err := stepTask(ctx, h, t, parse)
+	if err != nil {
+		return err
+	}
+	status, err := run(r, ctx, p)
+	r.finishStep(ctx, status)
+	return err
+}
+
 // chunkRun starts a task run for a step task of a chunked run.
 func (h *Handler) chunkRun(ctx context.Context, p jobs.WashFile, kind string) (*taskRun, error) {
 	retry, _ := asynq.GetRetryCount(ctx)
@@ -127,13 +140,7 @@ func (r *taskRun) final(ctx context.Context) (bool, error) {
 // ProcessChunk washes the chunk a wash:chunk task names and, if it was
 // the last chunk to finish, enqueues the run's wash:merge.
 func (h *Handler) ProcessChunk(ctx context.Context, t *asynq.Task) error {
-	p, r, err := stepTask(ctx, h, t, jobs.ParseWashChunk)
-	if err != nil {
-		return err
-	}
-	status, err := r.runChunk(ctx, p)
-	r.finishStep(ctx, status)
-	return err
+	return runStep(ctx, h, t, jobs.ParseWashChunk, (*taskRun).runChunk)
 }
 
 func (r *taskRun) runChunk(ctx context.Context, p jobs.WashChunk) (string, error) {
@@ -213,13 +220,7 @@ func (r *taskRun) mergeTask(plan *ChunkPlan) func() (*asynq.Task, error) {
 // ProcessMatch compares the rows of one dedup partition of a chunked run
 // and, if it was the last partition to finish, enqueues the wash:merge.
 func (h *Handler) ProcessMatch(ctx context.Context, t *asynq.Task) error {
-	p, r, err := stepTask(ctx, h, t, jobs.ParseWashMatch)
-	if err != nil {
-		return err
-	}
-	status, err := r.runMatch(ctx, p)
-	r.finishStep(ctx, status)
-	return err
+	return runStep(ctx, h, t, jobs.ParseWashMatch, (*taskRun).runMatch)
 }
 
 func (r *taskRun) runMatch(ctx context.Context, p jobs.WashMatch) (string, error) {
@@ -286,13 +287,9 @@ func (r *taskRun) env(asOf time.Time) Env {
 // ProcessMerge makes the dedup plan of a chunked run and enqueues one
 // wash:apply per chunk.
 func (h *Handler) ProcessMerge(ctx context.Context, t *asynq.Task) error {
-	_, r, err := stepTask(ctx, h, t, jobs.ParseWashMerge)
-	if err != nil {
-		return err
-	}
-	status, err := r.runMerge(ctx)
-	r.finishStep(ctx, status)
-	return err
+	return runStep(ctx, h, t, jobs.ParseWashMerge, func(r *taskRun, ctx context.Context, _ jobs.WashMerge) (string, error) {
+		return r.runMerge(ctx)
+	})
 }
 
 func (r *taskRun) runMerge(ctx context.Context) (string, error) {
@@ -337,13 +334,7 @@ func (r *taskRun) runMerge(ctx context.Context) (string, error) {
 // ProcessApply writes one chunk's final output from the run's dedup plan
 // and, if it was the last chunk to be applied, enqueues the wash:commit.
 func (h *Handler) ProcessApply(ctx context.Context, t *asynq.Task) error {
-	p, r, err := stepTask(ctx, h, t, jobs.ParseWashApply)
-	if err != nil {
-		return err
-	}
-	status, err := r.runApply(ctx, p)
-	r.finishStep(ctx, status)
-	return err
+	return runStep(ctx, h, t, jobs.ParseWashApply, (*taskRun).runApply)
 }
 
 func (r *taskRun) runApply(ctx context.Context, p jobs.WashApply) (string, error) {
