@@ -96,16 +96,30 @@ func stepTask[P interface{ File() jobs.WashFile }](ctx context.Context, h *Handl
 }
 
 // runStep runs a chunk, match, merge or apply task: it parses the
-// payload, runs the step and, once the run is final, removes its scratch.
+// payload, skips a run already final, reads the run's chunk plan, runs
+// the step and, once the run is final, removes its scratch.
 func runStep[P interface{ File() jobs.WashFile }](ctx context.Context, h *Handler, t *asynq.Task,
-	parse func([]byte) (P, error), run func(*taskRun, context.Context, P) (string, error)) error {
+	parse func([]byte) (P, error), run func(*taskRun, context.Context, P, ChunkPlan) (string, error)) error {
 	p, r, err := stepTask(ctx, h, t, parse)
 	if err != nil {
 		return err
 	}
-	status, err := run(r, ctx, p)
+	status, err := r.stepWithPlan(ctx, func(plan ChunkPlan) (string, error) { return run(r, ctx, p, plan) })
 	r.finishStep(ctx, status)
 	return err
+}
+
+// stepWithPlan runs step with the run's chunk plan, unless the run is
+// already final.
+func (r *taskRun) stepWithPlan(ctx context.Context, step func(ChunkPlan) (string, error)) (string, error) {
+	if fin, err := r.final(ctx); err != nil || fin {
+		return outcomeDuplicate, err
+	}
+	plan, err := readChunkJSON[ChunkPlan](ctx, r.out, PlanKey)
+	if err != nil {
+		return outcomeRetry, fmt.Errorf("read plan: %w", err)
+	}
+	return step(plan)
 }
 
 // chunkRun starts a task run for a step task of a chunked run.
@@ -143,15 +157,8 @@ func (h *Handler) ProcessChunk(ctx context.Context, t *asynq.Task) error {
 	return runStep(ctx, h, t, jobs.ParseWashChunk, (*taskRun).runChunk)
 }
 
-func (r *taskRun) runChunk(ctx context.Context, p jobs.WashChunk) (string, error) {
+func (r *taskRun) runChunk(ctx context.Context, p jobs.WashChunk, plan ChunkPlan) (string, error) {
 	h := r.h
-	if fin, err := r.final(ctx); err != nil || fin {
-		return outcomeDuplicate, err
-	}
-	plan, err := readChunkJSON[ChunkPlan](ctx, r.out, PlanKey)
-	if err != nil {
-		return outcomeRetry, fmt.Errorf("read plan: %w", err)
-	}
 	if p.Chunks != len(plan.Chunks) || plan.Chunks[p.Chunk].Offset != p.Offset || plan.Chunks[p.Chunk].Length != p.Length {
 		return outcomeFailed, fmt.Errorf("chunk %d does not match the run's plan: %w", p.Chunk, asynq.SkipRetry)
 	}
@@ -223,14 +230,7 @@ func (h *Handler) ProcessMatch(ctx context.Context, t *asynq.Task) error {
 	return runStep(ctx, h, t, jobs.ParseWashMatch, (*taskRun).runMatch)
 }
 
-func (r *taskRun) runMatch(ctx context.Context, p jobs.WashMatch) (string, error) {
-	if fin, err := r.final(ctx); err != nil || fin {
-		return outcomeDuplicate, err
-	}
-	plan, err := readChunkJSON[ChunkPlan](ctx, r.out, PlanKey)
-	if err != nil {
-		return outcomeRetry, fmt.Errorf("read plan: %w", err)
-	}
+func (r *taskRun) runMatch(ctx context.Context, p jobs.WashMatch, plan ChunkPlan) (string, error) {
 	if p.Parts != plan.MatchParts || p.Chunks != len(plan.Chunks) {
 		return outcomeFailed, fmt.Errorf("match of partition %d of %d does not match the run's plan: %w", p.Part, p.Parts, asynq.SkipRetry)
 	}
@@ -287,20 +287,11 @@ func (r *taskRun) env(asOf time.Time) Env {
 // ProcessMerge makes the dedup plan of a chunked run and enqueues one
 // wash:apply per chunk.
 func (h *Handler) ProcessMerge(ctx context.Context, t *asynq.Task) error {
-	return runStep(ctx, h, t, jobs.ParseWashMerge, func(r *taskRun, ctx context.Context, _ jobs.WashMerge) (string, error) {
-		return r.runMerge(ctx)
-	})
+	return runStep(ctx, h, t, jobs.ParseWashMerge, (*taskRun).runMerge)
 }
 
-func (r *taskRun) runMerge(ctx context.Context) (string, error) {
+func (r *taskRun) runMerge(ctx context.Context, _ jobs.WashMerge, plan ChunkPlan) (string, error) {
 	h := r.h
-	if fin, err := r.final(ctx); err != nil || fin {
-		return outcomeDuplicate, err
-	}
-	plan, err := readChunkJSON[ChunkPlan](ctx, r.out, PlanKey)
-	if err != nil {
-		return outcomeRetry, fmt.Errorf("read plan: %w", err)
-	}
 	setup, _, err := r.setup(ctx)
 	if err != nil {
 		return r.classify(ctx, err)
@@ -337,15 +328,8 @@ func (h *Handler) ProcessApply(ctx context.Context, t *asynq.Task) error {
 	return runStep(ctx, h, t, jobs.ParseWashApply, (*taskRun).runApply)
 }
 
-func (r *taskRun) runApply(ctx context.Context, p jobs.WashApply) (string, error) {
+func (r *taskRun) runApply(ctx context.Context, p jobs.WashApply, plan ChunkPlan) (string, error) {
 	h := r.h
-	if fin, err := r.final(ctx); err != nil || fin {
-		return outcomeDuplicate, err
-	}
-	plan, err := readChunkJSON[ChunkPlan](ctx, r.out, PlanKey)
-	if err != nil {
-		return outcomeRetry, fmt.Errorf("read plan: %w", err)
-	}
 	if p.Chunks != len(plan.Chunks) {
 		return outcomeFailed, fmt.Errorf("apply of chunk %d of %d does not match the run's plan: %w", p.Chunk, p.Chunks, asynq.SkipRetry)
 	}
