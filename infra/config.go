@@ -97,6 +97,10 @@ type Worker struct {
 	// of a chunked run are split into, each a wash:match task on any
 	// worker. 0: none, the merge compares alone (see docs/runtime.md).
 	DedupPartitions int `yaml:"dedup_partitions"`
+	// DedupSpillRows is the number of rows above which a run's dedup
+	// state goes to temp files instead of memory (about 100 bytes a row).
+	// 0: 2M rows; -1: never.
+	DedupSpillRows int `yaml:"dedup_spill_rows"`
 	// ShutdownTimeout is how long SIGTERM waits for running washes before
 	// they are cancelled (and retried elsewhere). 0: 30s.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
@@ -190,6 +194,7 @@ const (
 	EnvConcurrency     = "LISTWASH_CONCURRENCY"
 	EnvChunkSize       = "LISTWASH_CHUNK_SIZE"
 	EnvDedupPartitions = "LISTWASH_DEDUP_PARTITIONS"
+	EnvDedupSpillRows  = "LISTWASH_DEDUP_SPILL_ROWS"
 	EnvShutdownTimeout = "LISTWASH_SHUTDOWN_TIMEOUT"
 	EnvMode            = "LISTWASH_MODE"
 	EnvCompany         = "LISTWASH_COMPANY"
@@ -236,12 +241,18 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 		}
 		c.S3.PathStyle = &b
 	}
-	if v := getenv(EnvConcurrency); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("%w: %s: %q is not a whole number", ErrConfig, EnvConcurrency, v)
+	for _, d := range []struct {
+		dst  *int
+		name string
+	}{{&c.Worker.Concurrency, EnvConcurrency}, {&c.Worker.DedupPartitions, EnvDedupPartitions},
+		{&c.Worker.DedupSpillRows, EnvDedupSpillRows}} {
+		if v := getenv(d.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("%w: %s: %q is not a whole number", ErrConfig, d.name, v)
+			}
+			*d.dst = n
 		}
-		c.Worker.Concurrency = n
 	}
 	if v := getenv(EnvChunkSize); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -249,13 +260,6 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 			return fmt.Errorf("%w: %s: %q is not a number of bytes", ErrConfig, EnvChunkSize, v)
 		}
 		c.Worker.ChunkSize = n
-	}
-	if v := getenv(EnvDedupPartitions); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("%w: %s: %q is not a whole number", ErrConfig, EnvDedupPartitions, v)
-		}
-		c.Worker.DedupPartitions = n
 	}
 	for _, d := range []struct {
 		dst  *time.Duration
@@ -377,6 +381,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Worker.DedupPartitions < 0 || c.Worker.DedupPartitions > 1024 {
 		bad("worker.dedup_partitions", "%d is outside 0..1024", c.Worker.DedupPartitions)
+	}
+	if c.Worker.DedupSpillRows < -1 {
+		bad("worker.dedup_spill_rows", "%d: want a number of rows, 0 for the default or -1 for never", c.Worker.DedupSpillRows)
 	}
 	if c.Worker.ChunkSize < 1<<20 {
 		bad("worker.chunk_size", "%d bytes is below 1 MiB", c.Worker.ChunkSize)

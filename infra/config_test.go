@@ -49,7 +49,8 @@ func TestConfigEnvOverrides(t *testing.T) {
 		EnvBucket: "from-env", EnvRedisURL: "rediss://u:pw@redis.example:6380/2", EnvConcurrency: "4",
 		EnvAccessKey: "AK", EnvSecretKey: "SK", EnvS3PathStyle: "false", EnvS3Endpoint: "https://s3.example",
 		EnvSweepInterval: "-1s", EnvPrefixInbox: "drop", EnvWatchAddr: ":9999", EnvDedupPartitions: "8",
-		EnvSQSQueueURL: "https://sqs.eu-north-1.amazonaws.com/123456789012/events", EnvS3Region: "eu-north-1",
+		EnvDedupSpillRows: "-1",
+		EnvSQSQueueURL:    "https://sqs.eu-north-1.amazonaws.com/123456789012/events", EnvS3Region: "eu-north-1",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -65,8 +66,10 @@ func TestConfigEnvOverrides(t *testing.T) {
 		q.AWS.Region != "eu-north-1" || q.AWS.AccessKey != "AK" || q.AWS.SecretKey != "SK" {
 		t.Fatalf("sqs config %q %q region %q: want the queue with the s3 region and credentials", q.QueueURL, q.Endpoint, q.AWS.Region)
 	}
-	if c.SweepInterval >= 0 || c.Prefixes.Inbox != "drop/" || c.Listen.Watch != ":9999" || c.Worker.DedupPartitions != 8 {
-		t.Fatalf("sweep %v inbox %q watch %q partitions %d", c.SweepInterval, c.Prefixes.Inbox, c.Listen.Watch, c.Worker.DedupPartitions)
+	if c.SweepInterval >= 0 || c.Prefixes.Inbox != "drop/" || c.Listen.Watch != ":9999" || c.Worker.DedupPartitions != 8 ||
+		c.Worker.DedupSpillRows != -1 {
+		t.Fatalf("sweep %v inbox %q watch %q partitions %d spill rows %d", c.SweepInterval, c.Prefixes.Inbox, c.Listen.Watch,
+			c.Worker.DedupPartitions, c.Worker.DedupSpillRows)
 	}
 }
 
@@ -106,6 +109,8 @@ func TestConfigInvalid(t *testing.T) {
 		{"small chunks", "bucket: b-1\nworker: {chunk_size: 10}", nil, "worker.chunk_size"},
 		{"negative partitions", "bucket: b-1\nworker: {dedup_partitions: -1}", nil, "worker.dedup_partitions: -1 is outside"},
 		{"partitions not a number", "bucket: b-1", map[string]string{EnvDedupPartitions: "some"}, EnvDedupPartitions},
+		{"spill rows below -1", "bucket: b-1\nworker: {dedup_spill_rows: -2}", nil, "worker.dedup_spill_rows: -2"},
+		{"spill rows not a number", "bucket: b-1", map[string]string{EnvDedupSpillRows: "2M"}, EnvDedupSpillRows},
 		{"sqs queue not a url", "bucket: b-1", map[string]string{EnvSQSQueueURL: "events"}, "sqs.queue_url: \"events\" is not an http:// or https:// URL"},
 		{"sqs queue without account", "bucket: b-1\nsqs: {queue_url: 'https://sqs.eu-north-1.amazonaws.com/events'}", nil, "sqs.queue_url: \"https://sqs.eu-north-1.amazonaws.com/events\" does not name a queue"},
 		{"sqs queue with query", "bucket: b-1\nsqs: {queue_url: 'https://sqs.eu-north-1.amazonaws.com/1/events?x=1'}", nil, "does not name a queue"},

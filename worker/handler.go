@@ -61,8 +61,11 @@ type HandlerConfig struct {
 	// delivery only. IndexKey must be set with it.
 	Index    dedup.IndexStore
 	IndexKey dedup.IndexKey
-	Country  string // default phone country; "": SE
-	Workers  int    // goroutines per wash; 0: GOMAXPROCS
+	// Dedup tunes deduplication (spill threshold, match threshold); zero
+	// values are dedup's defaults.
+	Dedup   dedup.Config
+	Country string // default phone country; "": SE
+	Workers int    // goroutines per wash; 0: GOMAXPROCS
 	// ProgressEvery is how often progress is written to the task's result
 	// (asynq ResultWriter). 0: 2s.
 	ProgressEvery time.Duration
@@ -283,7 +286,7 @@ func (r *taskRun) setup(ctx context.Context) (*Setup, *formats.Profile, error) {
 		}
 		setup = s
 	}
-	setup.Index, setup.IndexKey = h.cfg.Index, h.cfg.IndexKey
+	setup.Index, setup.IndexKey, setup.Dedup = h.cfg.Index, h.cfg.IndexKey, h.cfg.Dedup
 	var profile *formats.Profile
 	if key := r.p.Options.Profile; key != "" {
 		if h.cfg.Profiles == nil {

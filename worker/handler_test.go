@@ -1,11 +1,14 @@
 package worker
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +19,7 @@ import (
 	"github.com/listwash/listwash/formats"
 	"github.com/listwash/listwash/infra"
 	"github.com/listwash/listwash/jobs"
+	"github.com/listwash/listwash/worker/dedup"
 )
 
 // versioned adapts an infra store to Store (as cmd does).
@@ -154,6 +158,31 @@ func TestHandlerCommitsOnceAndRecords(t *testing.T) {
 	attempts, _ := os.ReadDir(filepath.Join(e.root, "washed", "exempel", p.RunID, "attempts"))
 	if len(attempts) != 1 {
 		t.Fatalf("%d attempt folders, want 1", len(attempts))
+	}
+}
+
+// HandlerConfig.Dedup reaches every run: with SpillRows 1 the run's dedup
+// state goes to temp files, as its log says, and the counts are those of
+// a run in memory.
+func TestHandlerDedupConfig(t *testing.T) {
+	var counts []*Counts
+	for _, spill := range []int{-1, 1} {
+		e := newHandlerEnv(t)
+		var logs bytes.Buffer
+		e.h.cfg.Dedup = dedup.Config{SpillRows: spill}
+		e.h.log = slog.New(slog.NewTextHandler(&logs, nil))
+		p := e.put(t, "exempel", "delivery.csv", demoDelivery(t))
+		if err := e.process(t, p); err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("spilled=%v", spill > 0); !strings.Contains(logs.String(), `msg="dedup planned"`) ||
+			!strings.Contains(logs.String(), want) {
+			t.Fatalf("SpillRows %d: no dedup log line with %s:\n%s", spill, want, logs.String())
+		}
+		counts = append(counts, e.record(t, p.RunID).Counts)
+	}
+	if counts[0] == nil || counts[0].DuplicateRows == 0 || *counts[0] != *counts[1] {
+		t.Fatalf("counts in memory %+v, spilled %+v: want equal, with duplicates", counts[0], counts[1])
 	}
 }
 

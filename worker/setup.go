@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -32,7 +33,8 @@ type Setup struct {
 
 // perRun is the per-run instance of a Setup's stages.
 type perRun struct {
-	spillDir string // WashConfig.SpillDir, for dedup's spill files
+	spillDir string       // WashConfig.SpillDir, for dedup's spill files
+	log      *slog.Logger // the run's logger; nil: discard
 	dedup    *DedupStage
 	index    *dedup.Index
 	// commitIndex, when set, replaces index.Commit after the manifest: the
@@ -49,7 +51,7 @@ func (s *Setup) stages(ctx context.Context, env Env, _ formats.Mapping, rs *perR
 	if err != nil {
 		return nil, err
 	}
-	dc := DedupConfig{Match: s.Dedup}
+	dc := DedupConfig{Match: s.Dedup, Logger: rs.log}
 	if dc.Match.SpillDir == "" {
 		dc.Match.SpillDir = rs.spillDir
 	}

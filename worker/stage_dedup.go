@@ -3,8 +3,10 @@ package worker
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"sync"
+	"time"
 
 	"github.com/listwash/listwash/worker/dedup"
 )
@@ -18,6 +20,8 @@ type DedupConfig struct {
 	// and collects this run's keys. The caller commits it (Index.Commit)
 	// after the run's manifest is written; nil disables the index.
 	Index *dedup.Index
+	// Logger gets one line when the plan is made; nil: discard.
+	Logger *slog.Logger
 }
 
 // DedupStats is the dedup part of the supplier scorecard. Seen-before
@@ -38,8 +42,9 @@ type DedupStats struct {
 // bought before. It is a Planner: Observe every batch in file order, Plan
 // once, then Process batches from any number of goroutines.
 type DedupStage struct {
-	d  *dedup.Deduper
-	ix *dedup.Index
+	d   *dedup.Deduper
+	ix  *dedup.Index
+	log *slog.Logger
 
 	mu      sync.Mutex
 	same    int64
@@ -51,7 +56,11 @@ var _ Planner = (*DedupStage)(nil)
 
 // NewDedupStage returns the dedup stage.
 func NewDedupStage(cfg DedupConfig) *DedupStage {
-	return &DedupStage{d: dedup.New(cfg.Match), ix: cfg.Index, overlap: map[string]int64{}}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &DedupStage{d: dedup.New(cfg.Match), ix: cfg.Index, log: log, overlap: map[string]int64{}}
 }
 
 // Name implements Stage.
@@ -74,7 +83,14 @@ func (s *DedupStage) Observe(ctx context.Context, b *Batch) error {
 
 // Plan implements Planner: it clusters the delivery and picks survivors.
 func (s *DedupStage) Plan(ctx context.Context) error {
-	return s.d.Plan(ctx)
+	started := time.Now()
+	if err := s.d.Plan(ctx); err != nil {
+		return err
+	}
+	st := s.d.Stats()
+	s.log.Info("dedup planned", "rows", st.Rows, "duplicates", st.DuplicateRows, "comparisons", st.Comparisons,
+		"spilled", st.Spilled, "seconds", time.Since(started).Seconds())
+	return nil
 }
 
 // Process implements Stage: it marks the rows of b from the plan

@@ -200,7 +200,7 @@ func newRun(cfg WashConfig) (*run, error) {
 	if cfg.Attempt != "" {
 		out.prefix = "attempts/" + cfg.Attempt + "/"
 	}
-	return &run{cfg: cfg, out: out, log: log, rs: &perRun{spillDir: cfg.SpillDir}}, nil
+	return &run{cfg: cfg, out: out, log: log, rs: &perRun{spillDir: cfg.SpillDir, log: log}}, nil
 }
 
 // feedFunc runs the final pass: every row once, through sink, counted in

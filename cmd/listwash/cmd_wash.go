@@ -24,7 +24,7 @@ import (
 type washFlags struct {
 	in, registers, out, supplier, company, asof, mode, profile, country, runID, index, cpuProfile, timings, memLimit string
 	force, quiet, jsonOut, verbose                                                                                   bool
-	workers                                                                                                          int
+	workers, dedupSpillRows                                                                                          int
 }
 
 func runWash(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -46,6 +46,7 @@ func runWash(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&f.jsonOut, "json", false, "print the scorecard as JSON instead of the summary table")
 	fs.BoolVar(&f.verbose, "verbose", false, "log progress to stderr (no personal data is ever logged)")
 	fs.IntVar(&f.workers, "workers", 0, "goroutines per stage (default: number of CPUs)")
+	fs.IntVar(&f.dedupSpillRows, "dedup-spill-rows", 0, "rows above which deduplication keeps its state (about 100 bytes a row) in temp files instead of memory (default 0: 2000000; -1: never)")
 	fs.StringVar(&f.memLimit, "memory-limit", "768MiB", "soft memory limit for the Go runtime (e.g. 1GiB, 512MiB; 0 for none); GOMEMLIMIT, if set, wins")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for `go tool pprof`)")
 	fs.StringVar(&f.timings, "timings", "", "write elapsed time and per-stage busy time as JSON to this file (used by listwash bench)")
@@ -56,6 +57,9 @@ func runWash(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stderr, "listwash wash: --in and --out are required")
 		fs.Usage()
 		return errUsage
+	}
+	if f.dedupSpillRows < -1 {
+		return fmt.Errorf("--dedup-spill-rows %d: want a number of rows, 0 for the default or -1 for never", f.dedupSpillRows)
 	}
 	if err := applyMemoryLimit(f.memLimit); err != nil {
 		return err
@@ -118,6 +122,7 @@ func wash(ctx context.Context, f washFlags, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	setup.Dedup.SpillRows = f.dedupSpillRows
 	counters := &worker.Counters{}
 	var timer *worker.Timer
 	if f.timings != "" {

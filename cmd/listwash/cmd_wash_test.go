@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -166,6 +167,42 @@ func TestWashWithProfile(t *testing.T) {
 	code, _, stderr = runCLI(t, "wash", "--in", in, "--out", filepath.Join(dir, "o2"), "--profile", writeFile(t, dir, "bad.yaml", []byte("columns:\n  Kol1: shoe_size\n")))
 	if code != 1 || !strings.Contains(stderr, "--profile") || !strings.Contains(stderr, "shoe_size") {
 		t.Fatalf("bad profile: exit %d %q", code, stderr)
+	}
+}
+
+// --dedup-spill-rows moves deduplication's state to temp files early; the
+// verbose log says whether it did, and the counts do not change.
+func TestWashDedupSpillRows(t *testing.T) {
+	dir := t.TempDir()
+	rows := header +
+		"Bo;Ek;Gata 2;222 33;Lund;;070-123 45 67;;\n" +
+		"Bo;Ek;Gata 2;222 33;Lund;;070-123 45 67;;\n" +
+		"Bo;Eek;Gata 2;222 33;Lund;;+46 70 123 45 67;;\n" +
+		"Eva;Lind;Väg 9;111 22;Stockholm;;073-555 12 34;;\n"
+	in := writeFile(t, dir, "d.csv", []byte(rows))
+	var counts []worker.Counts
+	for i, c := range []struct{ flag, log string }{{"0", "spilled=false"}, {"1", "spilled=true"}, {"-1", "spilled=false"}} {
+		code, stdout, stderr := runCLI(t, "wash", "--in", in, "--out", filepath.Join(dir, fmt.Sprint("o", i)),
+			"--dedup-spill-rows", c.flag, "--json", "--verbose")
+		if code != 0 {
+			t.Fatalf("--dedup-spill-rows %s: exit %d: %s", c.flag, code, stderr)
+		}
+		if !strings.Contains(stderr, `msg="dedup planned"`) || !strings.Contains(stderr, c.log) {
+			t.Fatalf("--dedup-spill-rows %s: log has no dedup line with %s:\n%s", c.flag, c.log, stderr)
+		}
+		var sc worker.Scorecard
+		if err := json.Unmarshal([]byte(stdout), &sc); err != nil {
+			t.Fatal(err)
+		}
+		counts = append(counts, sc.Counts)
+	}
+	if counts[0].DuplicateRows != 2 || counts[0].NearDuplicateRows != 1 || counts[1] != counts[0] || counts[2] != counts[0] {
+		t.Fatalf("counts in memory %+v, spilled %+v, never spilling %+v: want equal, with 1 exact and 1 near duplicate",
+			counts[0], counts[1], counts[2])
+	}
+	code, _, stderr := runCLI(t, "wash", "--in", in, "--out", filepath.Join(dir, "bad"), "--dedup-spill-rows", "-2")
+	if code == 0 || !strings.Contains(stderr, "--dedup-spill-rows -2") {
+		t.Fatalf("--dedup-spill-rows -2: exit %d %q", code, stderr)
 	}
 }
 

@@ -110,6 +110,7 @@ func newWashHandler(cfg infra.Config, stores *runtimeStores, enq worker.Enqueuer
 		Profiles: stores.prefix(""), Country: cfg.Worker.Country,
 		CodeVersion: version, Observer: obs, Logger: logger,
 		ChunkSize: cfg.Worker.ChunkSize, MatchParts: cfg.Worker.DedupPartitions, Enqueuer: enq,
+		Dedup: dedup.Config{SpillRows: cfg.Worker.DedupSpillRows},
 	}
 	switch key, err := dedup.IndexKeyFromEnv(); {
 	case err == nil:

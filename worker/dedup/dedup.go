@@ -74,6 +74,7 @@ type Stats struct {
 	Households         int64 `json:"households"`           // households of two or more persons
 	Comparisons        int64 `json:"comparisons"`          // scored candidate pairs
 	OversizedBlocks    int64 `json:"oversized_blocks"`     // blocks compared by window only
+	Spilled            bool  `json:"spilled"`              // the state went to temp files (Config.SpillRows)
 }
 
 // Result is the plan for one row.
@@ -413,6 +414,7 @@ func (d *Deduper) Plan(ctx context.Context) error {
 	}
 	d.planned = true
 	if d.sp != nil {
+		d.stats.Spilled = true
 		return d.planSpill(ctx)
 	}
 	n := d.recs.n
