@@ -13,12 +13,14 @@ import (
 	"path"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/listwash/listwash/formats"
 	"github.com/listwash/listwash/worker"
+	"github.com/listwash/listwash/worker/registers"
 )
 
 type washFlags struct {
@@ -168,7 +170,7 @@ func wash(ctx context.Context, f washFlags, stdout, stderr io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(res.Scorecard)
 	case !f.quiet:
-		printSummary(stdout, res, f.out)
+		printSummary(stdout, res, f.out, f.index != "")
 	}
 	return nil
 }
@@ -253,7 +255,11 @@ func progressLine(c *worker.Counters, size int64, elapsed time.Duration) string 
 		strings.Repeat("#", n), strings.Repeat(" ", width-n), frac*100, thousands(rows), thousands(int64(rate)))
 }
 
-func printSummary(w io.Writer, res *worker.Result, out string) {
+// printSummary prints the scorecard for people. Lines of registers not
+// used are left out (the "Not checked" line names them); the seen-before
+// lines show only when the wash had a contact index (they count persons,
+// shown as a share of rows like every other line).
+func printSummary(w io.Writer, res *worker.Result, out string, indexed bool) {
 	sc := res.Scorecard
 	c := sc.Counts
 	fmt.Fprintf(w, "Committed run %s for supplier %q in %s (%s rows/s)\n", sc.RunID, sc.Supplier,
@@ -270,31 +276,54 @@ func printSummary(w io.Writer, res *worker.Result, out string) {
 		}
 		fmt.Fprintf(w, "  %-28s %12s  %6.2f%%\n", name, thousands(v), pct)
 	}
+	used := func(name string) bool {
+		return slices.ContainsFunc(sc.Registers, func(r worker.RegisterInfo) bool { return r.Name == name && r.Used })
+	}
 	fmt.Fprintf(w, "  %-28s %12s\n", "rows", thousands(c.Rows))
 	line("rejected", c.RejectedRows)
 	line("repaired", c.RepairedRows)
 	line("duplicates", c.DuplicateRows)
+	line("  near duplicates", c.NearDuplicateRows)
 	line("persons", c.Persons)
+	if d := sc.Dedup; indexed && d != nil {
+		line("  bought before, same supplier", d.SeenBeforeSameSupplier)
+		line("  sold by another supplier", d.SeenBeforeOtherSupplier)
+	}
 	line("invalid phone", c.InvalidPhoneRows)
 	line("no valid phone", c.NoValidPhoneRows)
 	line("invalid postal code", c.InvalidPostalRows)
 	line("invalid personnummer", c.InvalidPNRRows)
-	line("NIX-listed", c.NIXListedRows)
-	line("  lifted by consent", c.NIXCallableConsentRows)
-	line("  blocked", c.NIXBlockedRows)
-	line("deceased", c.DeceasedRows)
+	if used(registers.NIXName) {
+		line("NIX-listed", c.NIXListedRows)
+		line("  lifted by consent", c.NIXCallableConsentRows)
+		line("  blocked", c.NIXBlockedRows)
+	}
+	for _, l := range []struct {
+		register, label string
+		n               int64
+	}{
+		{registers.RobinsonName, "Robinson", c.RobinsonRows},
+		{registers.DNCName, "own do-not-call list", c.InternalDNCRows},
+		{registers.DeceasedName, "deceased", c.DeceasedRows},
+		{registers.ForgetName, "erased (forget list)", c.ErasedRows},
+		{registers.AddressesName, "moved (address updated)", c.MovedRows},
+	} {
+		if used(l.register) {
+			line(l.label, l.n)
+		}
+	}
 	line("callable", c.CallableRows)
 	line("mailable", c.MailableRows)
-	var used, unused []string
+	var versions, unused []string
 	for _, r := range sc.Registers {
 		if r.Used {
-			used = append(used, r.Name+" "+r.Version)
+			versions = append(versions, r.Name+" "+r.Version)
 		} else {
 			unused = append(unused, r.Name)
 		}
 	}
-	if len(used) > 0 {
-		fmt.Fprintf(w, "Registers used: %s\n", strings.Join(used, ", "))
+	if len(versions) > 0 {
+		fmt.Fprintf(w, "Registers used: %s\n", strings.Join(versions, ", "))
 	}
 	if len(unused) > 0 {
 		fmt.Fprintf(w, "Not checked (no register): %s\n", strings.Join(unused, ", "))

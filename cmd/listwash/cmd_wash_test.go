@@ -216,3 +216,59 @@ func TestParseBytes(t *testing.T) {
 		t.Error("lots: no error")
 	}
 }
+
+// The summary printed for people shows the scorecard's numbers, lines for
+// the registers used only, and seen-before lines when there is an index.
+func TestWashSummary(t *testing.T) {
+	t.Setenv("LISTWASH_INDEX_KEY", "a test secret of sixteen bytes or more")
+	dir := t.TempDir()
+	in := filepath.Join("..", "..", "testdata", "demo", "delivery.csv")
+	regs := filepath.Join("..", "..", "testdata", "demo", "registers")
+	index := filepath.Join(dir, "index")
+	for i, supplier := range []string{"first", "first"} {
+		out := filepath.Join(dir, fmt.Sprint("o", i))
+		code, stdout, stderr := runCLI(t, "wash", "--in", in, "--registers", regs, "--out", out, "--index", index,
+			"--supplier", supplier, "--company", "Acme AB", "--asof", "2026-11-01")
+		if code != 0 {
+			t.Fatalf("wash %d: exit %d: %s", i, code, stderr)
+		}
+		data, err := os.ReadFile(filepath.Join(out, "scorecard.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sc worker.Scorecard
+		if err := json.Unmarshal(data, &sc); err != nil {
+			t.Fatal(err)
+		}
+		c := sc.Counts
+		want := map[string]int64{
+			"rows": c.Rows, "duplicates": c.DuplicateRows, "near duplicates": c.NearDuplicateRows, "persons": c.Persons,
+			"NIX-listed": c.NIXListedRows, "lifted by consent": c.NIXCallableConsentRows, "blocked": c.NIXBlockedRows,
+			"Robinson": c.RobinsonRows, "own do-not-call list": c.InternalDNCRows, "deceased": c.DeceasedRows,
+			"callable": c.CallableRows, "mailable": c.MailableRows,
+			"bought before, same supplier": sc.Dedup.SeenBeforeSameSupplier,
+			"sold by another supplier":     sc.Dedup.SeenBeforeOtherSupplier,
+		}
+		got := map[string]string{}
+		for _, l := range strings.Split(stdout, "\n") {
+			f := strings.Fields(strings.TrimSpace(l))
+			for k := len(f); k > 0; k-- { // label, count, maybe percent
+				if n := strings.ReplaceAll(f[k-1], ",", ""); n != "" && strings.Trim(n, "0123456789") == "" {
+					got[strings.Join(f[:k-1], " ")] = n
+					break
+				}
+			}
+		}
+		for label, n := range want {
+			if got[label] != fmt.Sprint(n) {
+				t.Errorf("wash %d: summary line %q = %q, want %d\n%s", i, label, got[label], n, stdout)
+			}
+		}
+		if _, ok := got["erased (forget list)"]; ok {
+			t.Errorf("wash %d: an erased line without a forget list:\n%s", i, stdout)
+		}
+		if i == 1 && (sc.Dedup.SeenBeforeSameSupplier != c.Persons || sc.Dedup.SeenBeforeOtherSupplier != 0) {
+			t.Errorf("second wash of the same file: seen before %+v, want all %d persons from the same supplier", sc.Dedup, c.Persons)
+		}
+	}
+}
