@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,6 +26,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dir := fs.String("dir", filepath.Join(os.TempDir(), "listwash-bench"), "where deliveries are generated and washed (reused if present)")
 	nixSize := fs.Int("nix-size", 3_000_000, "extra numbers on the generated NIX register")
 	seed := fs.Uint64("seed", 1, "generator seed")
+	pairs := fs.Int("suppression-pairs", 0, "also measure what suppression adds: wash each delivery this many times with every register and as many with the postal code directory only, alternately, and print the medians")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -42,27 +44,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := ensureDelivery(ctx, self, d, n, *nixSize, *seed, stderr); err != nil {
 			return err
 		}
-		out := filepath.Join(d, "washed")
-		timings := filepath.Join(d, "timings.json")
-		cmd := exec.CommandContext(ctx, self, "wash", "--in", filepath.Join(d, "delivery.csv"),
-			"--registers", filepath.Join(d, "registers"), "--out", out, "--force", "--quiet",
-			"--company", "Acme AB", "--asof", "2026-11-01", "--timings", timings)
-		cmd.Stderr = stderr
-		if err := cmd.Run(); err != nil {
+		run, err := benchWash(ctx, self, d, filepath.Join(d, "registers"), stderr)
+		if err != nil {
 			return fmt.Errorf("wash of %d rows: %w", n, err)
 		}
-		var t washTimings
-		data, err := os.ReadFile(timings)
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal(data, &t); err != nil {
-			return err
-		}
-		rss := int64(0)
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			rss = ru.Maxrss * 1024
-		}
+		t, rss := run.timings, run.rss
 		var stages []string
 		for _, st := range t.Stages {
 			stages = append(stages, fmt.Sprintf("%s %.2f (%s)", st.Stage, st.Busy.Seconds(), thousands(int64(st.RowsPerSecond()))))
@@ -70,8 +56,86 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "%-12s %10.2f %12s %9.1f %9.0fM  %s\n", thousands(int64(n)), t.Seconds,
 			thousands(int64(float64(t.Rows)/t.Seconds)), float64(t.InputBytes)/1e6/t.Seconds, float64(rss)/(1<<20),
 			strings.Join(stages, ", "))
+		if *pairs > 0 {
+			if err := benchSuppression(ctx, self, d, *pairs, stdout, stderr); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// benchRun is one child wash: its timings file, and the child's wall
+// time (register loading included), user CPU time and peak RSS.
+type benchRun struct {
+	timings   washTimings
+	wall, cpu time.Duration
+	rss       int64
+}
+
+// benchWash washes dir's delivery.csv against regs in a child process.
+func benchWash(ctx context.Context, self, dir, regs string, stderr io.Writer) (benchRun, error) {
+	timings := filepath.Join(dir, "timings.json")
+	cmd := exec.CommandContext(ctx, self, "wash", "--in", filepath.Join(dir, "delivery.csv"),
+		"--registers", regs, "--out", filepath.Join(dir, "washed"), "--force", "--quiet",
+		"--company", "Acme AB", "--asof", "2026-11-01", "--timings", timings)
+	cmd.Stderr = stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return benchRun{}, err
+	}
+	r := benchRun{wall: time.Since(start), cpu: cmd.ProcessState.UserTime()}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.rss = ru.Maxrss * 1024
+	}
+	data, err := os.ReadFile(timings)
+	if err != nil {
+		return benchRun{}, err
+	}
+	return r, json.Unmarshal(data, &r.timings)
+}
+
+// benchSuppression measures what the suppression registers add to a
+// wash: pairs washes with every register and as many with the postal code
+// directory only (the same delivery and rules; the register marks stay
+// NULL), alternately, so that a machine's drift hits both alike. It
+// prints the medians of wall and user CPU time and the difference.
+func benchSuppression(ctx context.Context, self, dir string, pairs int, stdout, stderr io.Writer) error {
+	postal := filepath.Join(dir, "registers-postcodes-only")
+	if err := os.RemoveAll(postal); err != nil {
+		return err
+	}
+	if err := os.CopyFS(filepath.Join(postal, "postcodes"), os.DirFS(filepath.Join(dir, "registers", "postcodes"))); err != nil {
+		return fmt.Errorf("postal code directory for the suppression benchmark: %w", err)
+	}
+	var with, without [2][]time.Duration // wall, cpu
+	for i := range pairs {
+		for _, v := range []struct {
+			regs string
+			into *[2][]time.Duration
+		}{{filepath.Join(dir, "registers"), &with}, {postal, &without}} {
+			r, err := benchWash(ctx, self, dir, v.regs, stderr)
+			if err != nil {
+				return fmt.Errorf("suppression benchmark, pair %d: %w", i+1, err)
+			}
+			v.into[0], v.into[1] = append(v.into[0], r.wall), append(v.into[1], r.cpu)
+		}
+	}
+	w, wc, o, oc := median(with[0]), median(with[1]), median(without[0]), median(without[1])
+	fmt.Fprintf(stdout, "  suppression, median of %d alternating pairs: every register %.2f s (%.1f s CPU), postal codes only %.2f s (%.1f s CPU): %+.1f%% wall, %+.1f%% CPU\n",
+		pairs, w.Seconds(), wc.Seconds(), o.Seconds(), oc.Seconds(), 100*(w.Seconds()/o.Seconds()-1), 100*(wc.Seconds()/oc.Seconds()-1))
+	return nil
+}
+
+// median returns the median of ds (the mean of the middle two for an even
+// count); ds is sorted in place.
+func median(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	n := len(ds)
+	if n%2 == 1 {
+		return ds[n/2]
+	}
+	return (ds[n/2-1] + ds[n/2]) / 2
 }
 
 // ensureDelivery generates a delivery with registers (and a NIX snapshot)
