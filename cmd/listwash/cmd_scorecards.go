@@ -47,7 +47,10 @@ func runScorecards(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, "\nPrints each supplier's deliveries over time from the scorecards of committed runs")
 		fmt.Fprintln(stderr, "(folders with a _manifest.json) under each LOCATION: a folder or s3://bucket/prefix,")
 		fmt.Fprintln(stderr, "one run's folder or any folder above many. Rates are in % of rows; seen before")
-		fmt.Fprintln(stderr, "(same/other supplier) in % of persons, blank when the scorecard has no dedup statistics.")
+		fmt.Fprintln(stderr, "(same/other supplier, from the contact index) in % of persons, blank when the scorecard")
+		fmt.Fprintln(stderr, "has no dedup statistics, 0.0 when the run had no index (scorecards do not record it).")
+		fmt.Fprintln(stderr, "Folders without a manifest are skipped and counted; an unreadable committed run is an")
+		fmt.Fprintln(stderr, "error line on stderr, the others still print, and the exit code is 1.")
 		fmt.Fprintln(stderr, "\nFlags:")
 		fs.PrintDefaults()
 	}
@@ -255,7 +258,7 @@ func printScorecardsTable(w io.Writer, h worker.History) error {
 		}
 		line(s.Supplier, "TOTAL", n, "", s.Total.Counts.Rows, s.Total.Rates)
 	}
-	if _, err := fmt.Fprintln(w, "rates in % of rows; seen same/other (seen before from the same or another supplier) in % of persons"); err != nil {
+	if _, err := fmt.Fprintln(w, "rates in % of rows; seen same/other: persons bought before from the same/another supplier (contact index), in % of persons"); err != nil {
 		return err
 	}
 	return writeAligned(w, lines, 4) // the first 4 columns are text, the rest numbers
