@@ -70,9 +70,9 @@ func delivery(supplier, run, started string, rows, rejected, callable int64, see
 func TestHistoryAggregateTotals(t *testing.T) {
 	ds := []worker.Delivery{
 		delivery("beta", "b1", "2026-10-01T08:00:00Z", 50, 1, 40, nil),
-		delivery("alfa", "a2", "2026-11-01T08:00:00Z", 900, 0, 720, &worker.SeenBefore{Persons: 800, SameSupplier: 80, OtherSupplier: 8}),
-		delivery("alfa", "a1", "2026-10-01T08:00:00Z", 100, 10, 45, nil),
-		delivery("alfa", "a3", "2026-11-01T08:00:00Z", 1000, 5, 500, &worker.SeenBefore{Persons: 200, SameSupplier: 20, OtherSupplier: 0}),
+		delivery("alfa", "d3", "2026-11-01T08:00:00Z", 1000, 5, 500, &worker.SeenBefore{Persons: 200, SameSupplier: 20, OtherSupplier: 0}),
+		delivery("alfa", "c1", "2026-10-01T08:00:00Z", 100, 10, 45, nil),
+		delivery("alfa", "b2", "2026-11-01T08:00:00Z", 900, 0, 720, &worker.SeenBefore{Persons: 800, SameSupplier: 80, OtherSupplier: 8}),
 	}
 	orig := slices.Clone(ds)
 	h := worker.Aggregate(ds, worker.HistoryFilter{})
@@ -87,8 +87,8 @@ func TestHistoryAggregateTotals(t *testing.T) {
 	for _, d := range alfa.Deliveries {
 		runs = append(runs, d.RunID)
 	}
-	if !slices.Equal(runs, []string{"a1", "a2", "a3"}) {
-		t.Fatalf("order %v, want by started then run id: a1 a2 a3", runs)
+	if !slices.Equal(runs, []string{"c1", "b2", "d3"}) {
+		t.Fatalf("order %v, want by started, then run id: c1 b2 d3", runs)
 	}
 	tot := alfa.Total
 	if tot.Deliveries != 3 || tot.Counts.Rows != 2000 || tot.Counts.RejectedRows != 15 || tot.Counts.CallableRows != 1265 {
@@ -99,12 +99,12 @@ func TestHistoryAggregateTotals(t *testing.T) {
 		r       worker.Rate
 		percent string
 	}{
-		{"delivery a1 rejected", alfa.Deliveries[0].Rates.Rejected, "10.0"},
-		{"delivery a2 rejected", alfa.Deliveries[1].Rates.Rejected, "0.0"},
+		{"delivery c1 rejected", alfa.Deliveries[0].Rates.Rejected, "10.0"},
+		{"delivery b2 rejected", alfa.Deliveries[1].Rates.Rejected, "0.0"},
 		{"total rejected, weighted", tot.Rates.Rejected, "0.8"},  // 15/2000 = 0.75 % (the average of rates would be 3.5)
 		{"total callable, weighted", tot.Rates.Callable, "63.3"}, // 1265/2000 = 63.25 %, half up
-		{"delivery a1 without dedup: seen blank", alfa.Deliveries[0].Rates.SeenSameSupplier, ""},
-		{"delivery a2 seen same", alfa.Deliveries[1].Rates.SeenSameSupplier, "10.0"},
+		{"delivery c1 without dedup: seen blank", alfa.Deliveries[0].Rates.SeenSameSupplier, ""},
+		{"delivery b2 seen same", alfa.Deliveries[1].Rates.SeenSameSupplier, "10.0"},
 		{"total seen same over the runs with dedup", tot.Rates.SeenSameSupplier, "10.0"},  // 100/1000 persons
 		{"total seen other over the runs with dedup", tot.Rates.SeenOtherSupplier, "0.8"}, // 8/1000
 		{"beta without dedup: total seen blank", h.Suppliers[1].Total.Rates.SeenOtherSupplier, ""},
