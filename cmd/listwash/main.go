@@ -24,6 +24,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"wash", "wash one supplier file into marked Parquet rows and a scorecard", runWash},
+		{"scorecards", "print each supplier's deliveries over time from committed runs' scorecards, with totals", runScorecards},
 		{"registers", "build register snapshots (build) or show register versions (info)", runRegisters},
 		{"forget", "add people to the forget list as keyed hashes (add), rehash under a new key (rotate)", runForget},
 		{"worker", "run wash tasks from the queue (Asynq), with /metrics and /healthz", runWorker},
