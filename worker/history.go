@@ -73,7 +73,7 @@ type Delivery struct {
 	Started  time.Time   `json:"started"`  // the scorecard's, UTC
 	Manifest string      `json:"manifest"` // the manifest's key in its store (the command prefixes the location)
 	Counts   Counts      `json:"counts"`
-	Seen     *SeenBefore `json:"seen_before"` // null: the scorecard has no dedup statistics
+	Seen     *SeenBefore `json:"seen_before"` // null: the run had no contact index (or its scorecard does not say)
 	Rates    Rates       `json:"rates"`       // filled by Aggregate
 }
 
@@ -163,7 +163,7 @@ func readDelivery(ctx context.Context, st HistoryStore, manifestKey string) (*De
 	}
 	d := &Delivery{Supplier: cmp.Or(sc.Supplier, m.Supplier), RunID: cmp.Or(sc.RunID, m.RunID),
 		Input: sc.Input.Name, Started: sc.Started.UTC(), Manifest: manifestKey, Counts: sc.Counts}
-	if sc.Dedup != nil {
+	if sc.Dedup != nil && sc.Dedup.ContactIndex {
 		d.Seen = &SeenBefore{Persons: sc.Dedup.Persons,
 			SameSupplier: sc.Dedup.SeenBeforeSameSupplier, OtherSupplier: sc.Dedup.SeenBeforeOtherSupplier}
 	}
@@ -266,7 +266,7 @@ type SupplierHistory struct {
 type Total struct {
 	Deliveries int         `json:"deliveries"`
 	Counts     Counts      `json:"counts"`
-	Seen       *SeenBefore `json:"seen_before"` // over the deliveries that have dedup statistics; null if none has
+	Seen       *SeenBefore `json:"seen_before"` // over the deliveries washed with a contact index; null if none was
 	Rates      Rates       `json:"rates"`
 }
 
@@ -373,7 +373,7 @@ type Rates struct {
 	NIXListed         Rate `json:"nix_listed"`
 	NIXBlocked        Rate `json:"nix_blocked"`
 	Deceased          Rate `json:"deceased"`
-	SeenSameSupplier  Rate `json:"seen_before_same_supplier"`  // of SeenBefore.Persons; null without dedup statistics
+	SeenSameSupplier  Rate `json:"seen_before_same_supplier"`  // of SeenBefore.Persons; null without a contact index
 	SeenOtherSupplier Rate `json:"seen_before_other_supplier"` // likewise
 	Callable          Rate `json:"callable"`
 }

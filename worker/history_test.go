@@ -238,12 +238,13 @@ func scorecard(supplier, run, started string, rows int64, dedup *worker.DedupSta
 
 func TestHistoryRead(t *testing.T) {
 	m := memStore{}
-	// The embedded layout: files at the run's root.
-	putRun(t, m, "embedded/alfa/1/", worker.ScorecardKey, scorecard("alfa", "e1", "2026-11-02T09:00:00Z", 10, nil))
+	// The embedded layout: files at the run's root. Washed without a
+	// contact index: its seen-before counts are no finding (Seen nil).
+	putRun(t, m, "embedded/alfa/1/", worker.ScorecardKey, scorecard("alfa", "e1", "2026-11-02T09:00:00Z", 10, &worker.DedupStats{Persons: 9}))
 	// The worker layout: the scorecard under attempts/<attempt>/, found
 	// through the manifest; the losing attempt's scorecard is never read.
 	putRun(t, m, "washed/beta/r1/", "attempts/2-ab/"+worker.ScorecardKey,
-		scorecard("beta", "r1", "2026-11-01T09:00:00Z", 20, &worker.DedupStats{Persons: 19, SeenBeforeSameSupplier: 3, SeenBeforeOtherSupplier: 2}))
+		scorecard("beta", "r1", "2026-11-01T09:00:00Z", 20, &worker.DedupStats{Persons: 19, SeenBeforeSameSupplier: 3, SeenBeforeOtherSupplier: 2, ContactIndex: true}))
 	m["washed/beta/r1/attempts/1-cd/"+worker.ScorecardKey] = mustMarshal(t, scorecard("beta", "r1", "2026-11-01T09:00:00Z", 999, nil))
 	// Runs that never committed (crashed, or still running): skipped, counted.
 	m["washed/beta/r2/attempts/0-ef/rows/part-00000.parquet"] = []byte("PAR1")

@@ -36,6 +36,10 @@ type DedupStats struct {
 	SeenBeforeSameSupplier  int64            `json:"seen_before_same_supplier"`
 	SeenBeforeOtherSupplier int64            `json:"seen_before_other_supplier"`
 	OverlapBySupplier       map[string]int64 `json:"overlap_by_supplier"` // persons also sold by each other supplier
+	// ContactIndex is true when the run looked its rows up in the
+	// cross-delivery contact index; without it the seen-before counts are
+	// 0 because nothing was looked up, not because nothing was found.
+	ContactIndex bool `json:"contact_index"`
 }
 
 // DedupStage marks duplicates within the delivery and, with an index, rows
@@ -155,5 +159,6 @@ func (s *DedupStage) Stats() DedupStats {
 		SeenBeforeSameSupplier:  s.same,
 		SeenBeforeOtherSupplier: s.other,
 		OverlapBySupplier:       maps.Clone(s.overlap),
+		ContactIndex:            s.ix != nil,
 	}
 }

@@ -89,6 +89,9 @@ func scWashRuns(t *testing.T) (root string, runs map[string][]scRun) {
 	if _, err := os.Stat(filepath.Join(root, "washed", "delta", "rdelta0000000000000001", worker.ScorecardKey)); err == nil {
 		t.Fatal("worker layout: scorecard at the run's root, want it under attempts/")
 	}
+	if d := res.Scorecard.Dedup; d == nil || d.ContactIndex {
+		t.Fatalf("delta, washed without an index: dedup %+v, want contact_index false", d)
+	}
 	runs["delta"] = []scRun{{"washed/delta/rdelta0000000000000001", res.Scorecard}}
 
 	// epsilon: a scorecard without dedup statistics (as written before
@@ -153,13 +156,23 @@ func scExpect(c worker.Counts, d *worker.DedupStats) []string {
 	}
 }
 
-// scTotal sums runs' counts and dedup statistics (nil if no run has any).
+// indexed returns d if its run used the contact index, else nil: the
+// seen-before columns are blank for runs that looked nothing up.
+func indexed(d *worker.DedupStats) *worker.DedupStats {
+	if d == nil || !d.ContactIndex {
+		return nil
+	}
+	return d
+}
+
+// scTotal sums runs' counts and the dedup statistics of runs with a
+// contact index (nil if none has).
 func scTotal(runs []scRun) (worker.Counts, *worker.DedupStats) {
 	var c worker.Counts
 	var d *worker.DedupStats
 	for _, r := range runs {
 		c.Add(&r.sc.Counts)
-		if s := r.sc.Dedup; s != nil {
+		if s := indexed(r.sc.Dedup); s != nil {
 			if d == nil {
 				d = &worker.DedupStats{}
 			}
@@ -219,7 +232,7 @@ func TestScorecardsEndToEnd(t *testing.T) {
 
 	// The index did its work: alfa's second delivery was all seen before
 	// at alfa, beta's second (alfa's list) all at another supplier.
-	if d := runs["alfa"][1].sc.Dedup; d == nil || d.Persons == 0 || d.SeenBeforeSameSupplier != d.Persons || d.SeenBeforeOtherSupplier != 0 {
+	if d := runs["alfa"][1].sc.Dedup; d == nil || !d.ContactIndex || d.Persons == 0 || d.SeenBeforeSameSupplier != d.Persons || d.SeenBeforeOtherSupplier != 0 {
 		t.Fatalf("alfa's second delivery dedup %+v: want every person seen before at alfa", d)
 	}
 	if d := runs["beta"][1].sc.Dedup; d == nil || d.SeenBeforeOtherSupplier != d.Persons || d.SeenBeforeSameSupplier != 0 {
@@ -239,7 +252,7 @@ func TestScorecardsEndToEnd(t *testing.T) {
 			for _, r := range runs[sup] {
 				id := r.sc.RunID
 				want = append(want, append([]string{sup, today, "…" + id[len(id)-8:], "delivery.csv", strconv.FormatInt(r.sc.Counts.Rows, 10)},
-					scExpect(r.sc.Counts, r.sc.Dedup)...))
+					scExpect(r.sc.Counts, indexed(r.sc.Dedup))...))
 			}
 			c, d := scTotal(runs[sup])
 			n := strconv.Itoa(len(runs[sup])) + " deliveries"
@@ -315,7 +328,7 @@ func TestScorecardsEndToEnd(t *testing.T) {
 					}
 				}
 				same, other := d.Rates["seen_before_same_supplier"], d.Rates["seen_before_other_supplier"]
-				if sc.Dedup == nil {
+				if indexed(sc.Dedup) == nil {
 					if same != nil || other != nil || d.SeenBefore != nil {
 						t.Errorf("%s delivery %d without dedup statistics: seen %v %v %+v, want null", s.Supplier, i, same, other, d.SeenBefore)
 					}
@@ -392,7 +405,7 @@ func TestScorecardsEndToEnd(t *testing.T) {
 				if rec[0] != sup || rec[1] != r.sc.RunID || rec[2] != "delivery.csv" || rec[3] != r.sc.Started.UTC().Format(time.RFC3339) || rec[4] != "1" {
 					t.Errorf("row %d: %v, want %s %s", i, rec[:5], sup, r.sc.RunID)
 				}
-				check(rec, r.sc.Counts, r.sc.Dedup, r.sc.RunID)
+				check(rec, r.sc.Counts, indexed(r.sc.Dedup), r.sc.RunID)
 			}
 			rec := recs[i]
 			i++

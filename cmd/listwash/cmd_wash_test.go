@@ -240,6 +240,9 @@ func TestWashSummary(t *testing.T) {
 		if err := json.Unmarshal(data, &sc); err != nil {
 			t.Fatal(err)
 		}
+		if !sc.Dedup.ContactIndex {
+			t.Errorf("wash %d with --index: scorecard dedup.contact_index false", i)
+		}
 		c := sc.Counts
 		want := map[string]int64{
 			"rows": c.Rows, "duplicates": c.DuplicateRows, "near duplicates": c.NearDuplicateRows, "persons": c.Persons,
