@@ -81,7 +81,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nUsage: listwash <command> [flags]   (listwash <command> --help for its flags)")
 	fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 }
 
