@@ -93,7 +93,7 @@ func (s *DedupStage) Plan(ctx context.Context) error {
 	}
 	st := s.d.Stats()
 	s.log.Info("dedup planned", "rows", st.Rows, "duplicates", st.DuplicateRows, "comparisons", st.Comparisons,
-		"spilled", st.Spilled, "seconds", time.Since(started).Seconds())
+		"spilled", s.d.Spilled(), "seconds", time.Since(started).Seconds())
 	return nil
 }
 

@@ -74,7 +74,6 @@ type Stats struct {
 	Households         int64 `json:"households"`           // households of two or more persons
 	Comparisons        int64 `json:"comparisons"`          // scored candidate pairs
 	OversizedBlocks    int64 `json:"oversized_blocks"`     // blocks compared by window only
-	Spilled            bool  `json:"spilled"`              // the state went to temp files (Config.SpillRows)
 }
 
 // Result is the plan for one row.
@@ -119,12 +118,14 @@ type Deduper struct {
 	// Spill mode: the recs and names are on disk (sp); during Plan tab holds the recs being compared (loc maps a
 	// row to its place in tab), and cpnr/cbirth the constraints of every
 	// row while linking.
-	sp     *spill
-	n      uint32 // rows observed
-	tab    *table
-	loc    []uint32
-	cpnr   []uint64
-	cbirth []uint32
+	sp *spill
+	// spilled: Plan ran from the spill files (sp is gone after Plan).
+	spilled bool
+	n       uint32 // rows observed
+	tab     *table
+	loc     []uint32
+	cpnr    []uint64
+	cbirth  []uint32
 
 	// Plan state; parent, best, cons and edges are dropped when Plan returns.
 	edges [][]edge // matched pairs, one slice per comparer (or partition)
@@ -164,6 +165,10 @@ func New(cfg Config) *Deduper {
 
 // Stats returns the counts of the plan (zero before Plan).
 func (d *Deduper) Stats() Stats { return d.stats }
+
+// Spilled reports whether Plan worked from temp files (more rows were
+// observed than Config.SpillRows). The plan is the same either way.
+func (d *Deduper) Spilled() bool { return d.spilled }
 
 // StateBytes is the memory held by the per-row state: before Plan the
 // comparison state, after Plan the results.
@@ -414,7 +419,7 @@ func (d *Deduper) Plan(ctx context.Context) error {
 	}
 	d.planned = true
 	if d.sp != nil {
-		d.stats.Spilled = true
+		d.spilled = true
 		return d.planSpill(ctx)
 	}
 	n := d.recs.n

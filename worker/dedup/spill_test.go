@@ -88,6 +88,9 @@ func TestSpillMatchesMemory(t *testing.T) {
 			if ms, ss := mem.Stats(), sp.Stats(); ms != ss {
 				t.Errorf("stats differ:\nmemory %+v\nspill  %+v", ms, ss)
 			}
+			if !sp.Spilled() || mem.Spilled() {
+				t.Errorf("Spilled(): spill mode %v, memory %v", sp.Spilled(), mem.Spilled())
+			}
 			if mem.Stats().NearDuplicateRows == 0 || mem.Stats().ExactDuplicateRows == 0 && tc.persons > 100 {
 				t.Errorf("weak test data: %+v", mem.Stats())
 			}
