@@ -1,6 +1,6 @@
 # Multi-stage build: a static listwash binary in a minimal, non-root image.
 #   docker build -t listwash .
-#   docker run --rm -v "$PWD/data:/data" listwash wash --in /data/in.csv --registers /data/registers --out /data/out
+#   docker run --rm --user "$(id -u):$(id -g)" -v "$PWD/data:/data" listwash wash --in /data/in.csv --registers /data/registers --out /data/out
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
