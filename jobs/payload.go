@@ -132,9 +132,9 @@ func invalid(task, field, why string) error {
 	return fmt.Errorf("%w: %s: %s %s", ErrInvalidPayload, task, field, why)
 }
 
-// ValidID reports whether s is a valid run or supplier id, safe in keys and logs:
+// validID accepts run and supplier ids that are safe in keys and logs:
 // 1-64 of [A-Za-z0-9._-], not starting with a dot.
-func ValidID(s string) bool {
+func validID(s string) bool {
 	if s == "" || len(s) > 64 || s[0] == '.' {
 		return false
 	}
@@ -146,6 +146,10 @@ func ValidID(s string) bool {
 	}
 	return true
 }
+
+// ValidID reports whether s is a valid supplier or run id (validID):
+// what the trigger and upload-url accept as a supplier folder.
+func ValidID(s string) bool { return validID(s) }
 
 func validKey(k string) bool {
 	return k != "" && !strings.HasPrefix(k, "/") && path.Clean(k) == k && !strings.HasPrefix(k, "../")
@@ -182,9 +186,9 @@ func (o Options) validate(task string) error {
 
 func validateRun(task, runID, supplier string, in Ref, output string, o Options) error {
 	switch {
-	case !ValidID(runID):
+	case !validID(runID):
 		return invalid(task, "run_id", "is not 1-64 of [A-Za-z0-9._-]")
-	case !ValidID(supplier):
+	case !validID(supplier):
 		return invalid(task, "supplier", "is not 1-64 of [A-Za-z0-9._-]")
 	case output == "":
 		return invalid(task, "output", "is empty")

@@ -29,7 +29,7 @@ type uploadURL struct {
 // runUploadURL presigns a PUT of inbox/<supplier>/<name>: a supplier
 // uploads with any HTTP client, without credentials, and watch washes it.
 func runUploadURL(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("upload-url", "--supplier ID --name FILE [--expires 24h] [--config FILE] [--json]", stderr)
+	fs := newFlags("upload-url", "--supplier ID --name FILE [--expires 24h] [--config FILE] [--endpoint URL] [--json]", stderr)
 	supplier := fs.String("supplier", "", "supplier id: the inbox folder, 1-64 of A-Za-z0-9._- (required)")
 	name := fs.String("name", "", "file name the delivery is stored under, without folders (required)")
 	expires := fs.Duration("expires", 24*time.Hour, "how long the URL works: 1m to 168h (7 days, the SigV4 limit)")
