@@ -138,6 +138,7 @@ func TestS3Presign(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		const sig = "SignatureDoesNotMatch"
 		for _, tc := range []struct {
 			name       string
 			p          infra.PresignedRequest
@@ -145,18 +146,19 @@ func TestS3Presign(t *testing.T) {
 			url        string
 			drop       string // header not sent
 			wantAbsent string
+			why        string // in the server's answer
 		}{
-			{"another key", good, http.MethodPut, strings.Replace(good.URL, "/ok.csv?", "/other.csv?", 1), "", "inbox/acme/other.csv"},
-			{"another folder", good, http.MethodPut, strings.Replace(good.URL, "/acme/ok.csv?", "/evil/ok.csv?", 1), "", "inbox/evil/ok.csv"},
-			{"expired", expired, http.MethodPut, expired.URL, "", "inbox/acme/late.csv"},
-			{"signed content type not sent", good, http.MethodPut, good.URL, "Content-Type", "inbox/acme/ok.csv"},
-			{"PUT with a GET URL", get, http.MethodPut, get.URL, "", "inbox/acme/ok.csv"},
-			{"signature altered", good, http.MethodPut, good.URL[:len(good.URL)-4] + "0000", "", "inbox/acme/ok.csv"},
+			{"another key", good, http.MethodPut, strings.Replace(good.URL, "/ok.csv?", "/other.csv?", 1), "", "inbox/acme/other.csv", sig},
+			{"another folder", good, http.MethodPut, strings.Replace(good.URL, "/acme/ok.csv?", "/evil/ok.csv?", 1), "", "inbox/evil/ok.csv", sig},
+			{"expired", expired, http.MethodPut, expired.URL, "", "inbox/acme/late.csv", "Request has expired"},
+			{"signed content type not sent", good, http.MethodPut, good.URL, "Content-Type", "inbox/acme/ok.csv", sig},
+			{"PUT with a GET URL", get, http.MethodPut, get.URL, "", "inbox/acme/ok.csv", sig},
+			{"signature altered", good, http.MethodPut, good.URL[:len(good.URL)-4] + "0000", "", "inbox/acme/ok.csv", sig},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				code, body := send(t, tc.p, tc.method, tc.url, data, tc.drop)
-				if code != http.StatusForbidden {
-					t.Fatalf("status %d, want 403: %s", code, body)
+				if code != http.StatusForbidden || !bytes.Contains(body, []byte(tc.why)) {
+					t.Fatalf("status %d, want 403 %s: %s", code, tc.why, body)
 				}
 				if exists(t, tc.wantAbsent) {
 					t.Fatalf("%s was written", tc.wantAbsent)
