@@ -92,7 +92,14 @@ func runUploadURL(ctx context.Context, args []string, stdout, stderr io.Writer) 
 // curlLine is a ready-to-paste upload of file to p, for a POSIX shell.
 func curlLine(file string, p infra.PresignedRequest) string {
 	var b strings.Builder
-	b.WriteString("curl -T ")
+	b.WriteString("curl ")
+	if strings.ContainsAny(file, "[]{}") {
+		b.WriteString("-g ") // no globbing: the name is one file
+	}
+	if file == "-" {
+		file = "./-" // not standard input
+	}
+	b.WriteString("-T ")
 	b.WriteString(shellQuote(file))
 	if p.Method != http.MethodPut {
 		b.WriteString(" -X " + p.Method)

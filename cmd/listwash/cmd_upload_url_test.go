@@ -144,23 +144,30 @@ func TestUploadURL(t *testing.T) {
 		if _, err := exec.LookPath("curl"); err != nil {
 			t.Skip("curl not installed")
 		}
-		code, out, errOut := runCLI(t, "upload-url", "--config", conf, "--supplier", "beta.se", "--name", "delivery.csv")
-		if code != 0 {
-			t.Fatalf("exit %d: %s", code, errOut)
-		}
-		var line string
-		for l := range strings.Lines(out) {
-			if strings.HasPrefix(l, "curl ") {
-				line = l
+		// curl globs [] and {} in -T names unless told not to; a quote
+		// must survive the shell.
+		for _, name := range []string{"delivery.csv", "lista {v2} [x] 'a'.csv"} {
+			if name != "delivery.csv" {
+				writeFile(t, dir, name, delivery)
 			}
-		}
-		cmd := exec.CommandContext(t.Context(), "sh", "-c", "set -e; out=$("+strings.TrimSpace(line)+"); test -z \"$out\"")
-		cmd.Dir = dir
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v: %s", line, err, msg)
-		}
-		if got := stored(t, "inbox/beta.se/delivery.csv"); !bytes.Equal(got, delivery) {
-			t.Fatalf("stored %d bytes, want %d", len(got), len(delivery))
+			code, out, errOut := runCLI(t, "upload-url", "--config", conf, "--supplier", "beta.se", "--name", name)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			var line string
+			for l := range strings.Lines(out) {
+				if strings.HasPrefix(l, "curl ") {
+					line = l
+				}
+			}
+			cmd := exec.CommandContext(t.Context(), "sh", "-c", "set -e; out=$("+strings.TrimSpace(line)+"); test -z \"$out\"")
+			cmd.Dir = dir
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%s: %v: %s", line, err, msg)
+			}
+			if got := stored(t, "inbox/beta.se/"+name); !bytes.Equal(got, delivery) {
+				t.Fatalf("stored %d bytes, want %d", len(got), len(delivery))
+			}
 		}
 	})
 
@@ -201,7 +208,8 @@ func TestUploadURL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]string{"inbox/acme/leverans mars.csv": "acme", "inbox/beta.se/delivery.csv": "beta.se", "inbox/acme/d2.csv": "acme"}
+		want := map[string]string{"inbox/acme/leverans mars.csv": "acme", "inbox/beta.se/delivery.csv": "beta.se",
+			"inbox/beta.se/lista {v2} [x] 'a'.csv": "beta.se", "inbox/acme/d2.csv": "acme"}
 		if st.Enqueued != len(want) || st.Ignored != 0 {
 			t.Fatalf("sweep %+v", st)
 		}
@@ -256,8 +264,8 @@ func TestUploadURL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(keys) != 3 {
-			t.Fatalf("bucket holds %v, want only the three uploads", keys)
+		if len(keys) != 4 {
+			t.Fatalf("bucket holds %v, want only the four uploads", keys)
 		}
 	})
 
