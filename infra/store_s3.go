@@ -77,7 +77,8 @@ type S3Store struct {
 	partSize int64
 	conc     int
 	pageSize int32
-	parts    sync.Pool // *[]byte of cap partSize, shared by writers
+	parts    sync.Pool        // *[]byte of cap partSize, shared by writers
+	clock    func() time.Time // presigning time; nil: time.Now (tests sign in the past)
 }
 
 // getPart returns an empty full-size part buffer from the pool, or nil:

@@ -147,6 +147,10 @@ func validID(s string) bool {
 	return true
 }
 
+// ValidID reports whether s is a valid supplier or run id (validID):
+// what the trigger and upload-url accept as a supplier folder.
+func ValidID(s string) bool { return validID(s) }
+
 func validKey(k string) bool {
 	return k != "" && !strings.HasPrefix(k, "/") && path.Clean(k) == k && !strings.HasPrefix(k, "../")
 }

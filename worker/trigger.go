@@ -13,6 +13,8 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hibiken/asynq"
 
@@ -112,16 +114,9 @@ func (t *Trigger) storeURL() string { return "s3://" + t.cfg.Bucket }
 // payload builds the wash:file payload for an inbox object, or reports
 // why the object is not washed.
 func (t *Trigger) payload(o InboxObject) (jobs.WashFile, error) {
-	rest, ok := strings.CutPrefix(o.Key, t.cfg.Inbox)
-	if !ok {
-		return jobs.WashFile{}, errors.New("not under the inbox")
-	}
-	supplier, name, ok := strings.Cut(rest, "/")
-	if !ok || name == "" || strings.HasSuffix(name, "/") {
-		return jobs.WashFile{}, errors.New("not a file in a supplier folder (inbox/<supplier>/<file>)")
-	}
-	if strings.HasPrefix(path.Base(name), ".") {
-		return jobs.WashFile{}, errors.New("hidden file")
+	supplier, _, err := InboxFile(t.cfg.Inbox, o.Key)
+	if err != nil {
+		return jobs.WashFile{}, err
 	}
 	opts := t.cfg.Options
 	if opts.AsOf == "" {
@@ -135,6 +130,63 @@ func (t *Trigger) payload(o InboxObject) (jobs.WashFile, error) {
 		return jobs.WashFile{}, err
 	}
 	return p, nil
+}
+
+// InboxFile splits key, a full object key, into the supplier id and the
+// file name of a delivery in inbox ("inbox/"), or says why the trigger
+// does not wash the object: not under the inbox, not in a supplier folder
+// (inbox/<supplier>/<file>), a hidden file (a name starting with "."), a
+// supplier id that is not 1-64 of [A-Za-z0-9._-] or a key that is not a
+// clean path. The name may contain folders. Errors never quote the key.
+func InboxFile(inbox, key string) (supplier, name string, err error) {
+	rest, ok := strings.CutPrefix(key, inbox)
+	if !ok {
+		return "", "", errors.New("not under the inbox")
+	}
+	supplier, name, ok = strings.Cut(rest, "/")
+	switch {
+	case !ok || name == "" || strings.HasSuffix(name, "/"):
+		return "", "", errors.New("not a file in a supplier folder (inbox/<supplier>/<file>)")
+	case strings.HasPrefix(path.Base(name), "."):
+		return "", "", errors.New("hidden file")
+	case !jobs.ValidID(supplier):
+		return "", "", errors.New("supplier id is not 1-64 of [A-Za-z0-9._-] (not starting with '.')")
+	case path.Clean(key) != key:
+		return "", "", errors.New("not a clean key (empty, '.' or '..' folders)")
+	}
+	return supplier, name, nil
+}
+
+// maxKeyLen is S3's limit on a key, in bytes.
+const maxKeyLen = 1024
+
+// DeliveryKey is the key a supplier uploads a delivery named name to:
+// inbox + supplier + "/" + name, checked with InboxFile, so the trigger
+// washes what lands there. name must also be one plain file name (no
+// folders, no '\', no control characters, valid UTF-8), as a vendor is
+// given one URL for one file.
+func DeliveryKey(inbox, supplier, name string) (string, error) {
+	if !jobs.ValidID(supplier) {
+		return "", errors.New("supplier id is not 1-64 of [A-Za-z0-9._-] (not starting with '.')")
+	}
+	switch {
+	case name == "":
+		return "", errors.New("file name is empty")
+	case strings.ContainsAny(name, `/\`):
+		return "", errors.New("file name contains a path separator: give the name only")
+	case !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl):
+		return "", errors.New("file name has control characters or is not UTF-8")
+	case name == "." || name == "..":
+		return "", errors.New("file name is '.' or '..'")
+	}
+	key := inbox + supplier + "/" + name
+	if len(key) > maxKeyLen {
+		return "", fmt.Errorf("file name too long: the key would be %d bytes, S3 allows %d", len(key), maxKeyLen)
+	}
+	if _, _, err := InboxFile(inbox, key); err != nil {
+		return "", fmt.Errorf("file would not be washed: %w", err)
+	}
+	return key, nil
 }
 
 // enqueue enqueues one object; a task id already taken is a duplicate.

@@ -30,6 +30,7 @@ func commands() []command {
 		{"worker", "run wash tasks from the queue (Asynq), with /metrics and /healthz", runWorker},
 		{"watch", "enqueue washes for files landing in the inbox: S3 event webhook and periodic sweep", runWatch},
 		{"serve", "serve the queue web UI (asynqmon) for operators", runServe},
+		{"upload-url", "print a presigned URL a supplier PUTs one delivery to (inbox/<supplier>/<file>)", runUploadURL},
 		{"gen", "generate a synthetic delivery with registers and ground truth", runGen},
 		{"bench", "generate deliveries and measure the wash: rows/s, MB/s, peak RSS, per stage", runBench},
 		{"version", "print the version", runVersion},
