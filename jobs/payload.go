@@ -132,9 +132,10 @@ func invalid(task, field, why string) error {
 	return fmt.Errorf("%w: %s: %s %s", ErrInvalidPayload, task, field, why)
 }
 
-// validID accepts run and supplier ids that are safe in keys and logs:
-// 1-64 of [A-Za-z0-9._-], not starting with a dot.
-func validID(s string) bool {
+// ValidID accepts run and supplier ids that are safe in keys and logs:
+// 1-64 of [A-Za-z0-9._-], not starting with a dot. The trigger and
+// upload-url accept a supplier folder by it too.
+func ValidID(s string) bool {
 	if s == "" || len(s) > 64 || s[0] == '.' {
 		return false
 	}
@@ -146,10 +147,6 @@ func validID(s string) bool {
 	}
 	return true
 }
-
-// ValidID reports whether s is a valid supplier or run id (validID):
-// what the trigger and upload-url accept as a supplier folder.
-func ValidID(s string) bool { return validID(s) }
 
 func validKey(k string) bool {
 	return k != "" && !strings.HasPrefix(k, "/") && path.Clean(k) == k && !strings.HasPrefix(k, "../")
@@ -186,9 +183,9 @@ func (o Options) validate(task string) error {
 
 func validateRun(task, runID, supplier string, in Ref, output string, o Options) error {
 	switch {
-	case !validID(runID):
+	case !ValidID(runID):
 		return invalid(task, "run_id", "is not 1-64 of [A-Za-z0-9._-]")
-	case !validID(supplier):
+	case !ValidID(supplier):
 		return invalid(task, "supplier", "is not 1-64 of [A-Za-z0-9._-]")
 	case output == "":
 		return invalid(task, "output", "is empty")

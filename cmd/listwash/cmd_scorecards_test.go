@@ -18,7 +18,6 @@ import (
 
 	"github.com/listwash/listwash/formats"
 	"github.com/listwash/listwash/infra"
-	"github.com/listwash/listwash/infra/testenv"
 	"github.com/listwash/listwash/worker"
 )
 
@@ -508,17 +507,9 @@ func TestScorecardsEndToEnd(t *testing.T) {
 // runtime's washed/<supplier>/<run_id>/ layout.
 func TestScorecardsFromS3(t *testing.T) {
 	root, _ := scWashRuns(t)
-	env := testenv.S3Server(t)
-	t.Setenv("LISTWASH_S3_ENDPOINT", env.Endpoint)
-	t.Setenv("AWS_ACCESS_KEY_ID", env.Config.AccessKey)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", env.Config.SecretKey)
-	t.Setenv("LISTWASH_S3_REGION", env.Config.Region)
+	env, bucket := s3CLI(t)
 	ctx := context.Background()
-	bucket, err := infra.OpenStore(ctx, "s3://"+env.Bucket, infra.S3ConfigFromEnv())
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}

@@ -14,20 +14,28 @@ import (
 	"github.com/listwash/listwash/worker"
 )
 
-// TestWashAgainstS3 washes the demo delivery with --in, --registers and
-// --out all on a real S3-compatible server (versitygw), as a data team
-// would in production, and checks the committed output in the bucket.
-func TestWashAgainstS3(t *testing.T) {
+// s3CLI starts a real S3-compatible server (versitygw), points the CLI's
+// S3 environment at it, and returns it with its bucket as a store.
+func s3CLI(t *testing.T) (*testenv.S3Env, infra.Store) {
+	t.Helper()
 	env := testenv.S3Server(t)
 	t.Setenv("LISTWASH_S3_ENDPOINT", env.Endpoint)
 	t.Setenv("AWS_ACCESS_KEY_ID", env.Config.AccessKey)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", env.Config.SecretKey)
 	t.Setenv("LISTWASH_S3_REGION", env.Config.Region)
-	ctx := context.Background()
-	bucket, err := infra.OpenStore(ctx, "s3://"+env.Bucket, infra.S3ConfigFromEnv())
+	bucket, err := infra.OpenStore(context.Background(), "s3://"+env.Bucket, infra.S3ConfigFromEnv())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return env, bucket
+}
+
+// TestWashAgainstS3 washes the demo delivery with --in, --registers and
+// --out all on a real S3-compatible server (versitygw), as a data team
+// would in production, and checks the committed output in the bucket.
+func TestWashAgainstS3(t *testing.T) {
+	env, bucket := s3CLI(t)
+	ctx := context.Background()
 	demo := filepath.Join("..", "..", "testdata", "demo")
 	upload := func(local, key string) {
 		data, err := os.ReadFile(local)
