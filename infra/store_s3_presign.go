@@ -28,20 +28,33 @@ type PresignedRequest struct {
 	Header http.Header
 }
 
+// PresignPutOptions are the signed conditions of a presigned PUT: the
+// upload must send the headers they add (PresignedRequest.Header).
+type PresignPutOptions struct {
+	// ContentType, when set, must be sent exactly.
+	ContentType string
+	// NoOverwrite signs "If-None-Match: *": the PUT succeeds only while
+	// nothing is at the key (the server answers 412 otherwise), so the URL
+	// uploads one delivery once and never replaces one already there.
+	NoOverwrite bool
+}
+
 // PresignPut returns a PUT of key (relative to the store's prefix, like
-// every other method) valid for expires (1 minute to 7 days). A non-empty
-// contentType is signed: the upload must send exactly that Content-Type.
-// The URL grants a PUT of that one key only; it carries the access key id
-// (and a session token, if any) but never the secret. With temporary
-// credentials the URL stops working when they expire.
-func (s *S3Store) PresignPut(ctx context.Context, key string, expires time.Duration, contentType string) (PresignedRequest, error) {
+// every other method) valid for expires (1 minute to 7 days). The URL
+// grants a PUT of that one key only; it carries the access key id (and a
+// session token, if any) but never the secret. With temporary credentials
+// the URL stops working when they expire.
+func (s *S3Store) PresignPut(ctx context.Context, key string, expires time.Duration, opts PresignPutOptions) (PresignedRequest, error) {
 	k, err := s.presignKey(key, expires)
 	if err != nil {
 		return PresignedRequest{}, err
 	}
 	in := &s3.PutObjectInput{Bucket: &s.bucket, Key: &k}
-	if contentType != "" {
-		in.ContentType = aws.String(contentType)
+	if opts.ContentType != "" {
+		in.ContentType = aws.String(opts.ContentType)
+	}
+	if opts.NoOverwrite {
+		in.IfNoneMatch = aws.String("*")
 	}
 	now := s.now()
 	req, err := s.presigner(now).PresignPutObject(ctx, in, s3.WithPresignExpires(expires))

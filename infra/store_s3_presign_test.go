@@ -71,7 +71,7 @@ func TestS3Presign(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				before := time.Now().UTC().Truncate(time.Second)
-				p, err := s.PresignPut(t.Context(), tc.key, time.Hour, tc.ctype)
+				p, err := s.PresignPut(t.Context(), tc.key, time.Hour, infra.PresignPutOptions{ContentType: tc.ctype})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -109,7 +109,7 @@ func TestS3Presign(t *testing.T) {
 	})
 
 	t.Run("refused", func(t *testing.T) {
-		good, err := s.PresignPut(t.Context(), "inbox/acme/ok.csv", time.Hour, csv)
+		good, err := s.PresignPut(t.Context(), "inbox/acme/ok.csv", time.Hour, infra.PresignPutOptions{ContentType: csv})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +118,7 @@ func TestS3Presign(t *testing.T) {
 			t.Fatal(err)
 		}
 		infra.SetPresignClock(old, func() time.Time { return time.Now().Add(-2 * time.Hour) })
-		expired, err := old.PresignPut(t.Context(), "inbox/acme/late.csv", time.Minute, csv)
+		expired, err := old.PresignPut(t.Context(), "inbox/acme/late.csv", time.Minute, infra.PresignPutOptions{ContentType: csv})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,7 +127,7 @@ func TestS3Presign(t *testing.T) {
 		if expired.Expires.After(time.Now().Add(-2*time.Hour + 2*time.Minute)) {
 			t.Fatalf("expired URL expires %v", expired.Expires)
 		}
-		stillValid, err := old.PresignPut(t.Context(), "inbox/acme/old-but-valid.csv", 3*time.Hour, csv)
+		stillValid, err := old.PresignPut(t.Context(), "inbox/acme/old-but-valid.csv", 3*time.Hour, infra.PresignPutOptions{ContentType: csv})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,6 +167,31 @@ func TestS3Presign(t *testing.T) {
 		}
 	})
 
+	// NoOverwrite: the URL uploads once; a second PUT of the same URL, or
+	// one without the signed condition, writes nothing.
+	t.Run("no overwrite", func(t *testing.T) {
+		const key = "inbox/acme/once.csv"
+		p, err := s.PresignPut(t.Context(), key, time.Hour, infra.PresignPutOptions{NoOverwrite: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Header.Get("If-None-Match"); got != "*" {
+			t.Fatalf("header If-None-Match %q, want * (all: %v)", got, p.Header)
+		}
+		if code, body := send(t, p, p.Method, p.URL, data, ""); code != http.StatusOK {
+			t.Fatalf("first PUT: %d %s", code, body)
+		}
+		if code, body := send(t, p, p.Method, p.URL, []byte("replaced"), ""); code != http.StatusPreconditionFailed {
+			t.Fatalf("second PUT: %d %s, want 412", code, body)
+		}
+		if code, body := send(t, p, p.Method, p.URL, []byte("replaced"), "If-None-Match"); code != http.StatusForbidden {
+			t.Fatalf("PUT without the signed If-None-Match: %d %s, want 403", code, body)
+		}
+		if got := readAll(t, s, key); got != string(data) {
+			t.Fatalf("after the refused PUTs the object holds %q", got)
+		}
+	})
+
 	t.Run("GET", func(t *testing.T) {
 		if err := s.PutIfAbsent(t.Context(), "washed/acme/r1/rejects.csv", data); err != nil {
 			t.Fatal(err)
@@ -203,7 +228,7 @@ func TestS3Presign(t *testing.T) {
 			{"empty key", "", time.Hour, "invalid key"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				_, err := s.PresignPut(t.Context(), tc.key, tc.expires, csv)
+				_, err := s.PresignPut(t.Context(), tc.key, tc.expires, infra.PresignPutOptions{ContentType: csv})
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Fatalf("PresignPut err %v, want %q", err, tc.want)
 				}
@@ -215,7 +240,7 @@ func TestS3Presign(t *testing.T) {
 		}
 		// The limits themselves are accepted.
 		for _, d := range []time.Duration{infra.MinPresignExpiry, infra.MaxPresignExpiry} {
-			if _, err := s.PresignPut(t.Context(), "inbox/acme/a.csv", d, ""); err != nil {
+			if _, err := s.PresignPut(t.Context(), "inbox/acme/a.csv", d, infra.PresignPutOptions{}); err != nil {
 				t.Fatalf("expiry %v: %v", d, err)
 			}
 		}

@@ -29,12 +29,13 @@ type uploadURL struct {
 // runUploadURL presigns a PUT of inbox/<supplier>/<name>: a supplier
 // uploads with any HTTP client, without credentials, and watch washes it.
 func runUploadURL(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("upload-url", "--supplier ID --name FILE [--expires 24h] [--config FILE] [--endpoint URL] [--json]", stderr)
+	fs := newFlags("upload-url", "--supplier ID --name FILE [--expires 24h] [--allow-overwrite] [--config FILE] [--endpoint URL] [--json]", stderr)
 	supplier := fs.String("supplier", "", "supplier id: the inbox folder, 1-64 of A-Za-z0-9._- (required)")
 	name := fs.String("name", "", "file name the delivery is stored under, without folders (required)")
 	expires := fs.Duration("expires", 24*time.Hour, "how long the URL works: 1m to 168h (7 days, the SigV4 limit)")
 	config := fs.String("config", os.Getenv("LISTWASH_CONFIG"), "runtime config file, YAML or JSON (default $LISTWASH_CONFIG; environment variables override it, see docs/runtime.md)")
 	endpoint := fs.String("endpoint", "", "sign for this S3 endpoint (the address suppliers reach) instead of s3.endpoint; the server must see the same host")
+	overwrite := fs.Bool("allow-overwrite", false, "let the URL replace an object already at the key (default: it uploads once, and a second PUT is refused with 412)")
 	asJSON := fs.Bool("json", false, "print a JSON object instead of text")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -66,7 +67,7 @@ func runUploadURL(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	p, err := store.PresignPut(ctx, key, *expires, "")
+	p, err := store.PresignPut(ctx, key, *expires, infra.PresignPutOptions{NoOverwrite: !*overwrite})
 	if err != nil {
 		return err
 	}
@@ -90,9 +91,11 @@ func runUploadURL(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 // curlLine is a ready-to-paste upload of file to p, for a POSIX shell.
+// --fail-with-body (curl 7.76 or later) makes a refused upload exit
+// non-zero and still print the server's reason.
 func curlLine(file string, p infra.PresignedRequest) string {
 	var b strings.Builder
-	b.WriteString("curl ")
+	b.WriteString("curl --fail-with-body ")
 	if strings.ContainsAny(file, "[]{}") {
 		b.WriteString("-g ") // no globbing: the name is one file
 	}

@@ -31,22 +31,26 @@ func (r *recordingEnqueuer) Enqueue(task *asynq.Task, _ ...asynq.Option) (*asynq
 
 // putURL uploads body to a presigned URL with plain net/http: no SDK, no
 // credentials.
-func putURL(t *testing.T, url string, body []byte) {
+func putURL(t *testing.T, url string, header map[string]string, body []byte) int {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPut, url, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	msg, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("PUT: %d %s", resp.StatusCode, msg)
-	}
+	io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
 }
+
+// once is the header a default upload URL is signed with.
+var once = map[string]string{"If-None-Match": "*"}
 
 // field returns the value of the "name: value" line of out.
 func field(t *testing.T, out, name string) string {
@@ -131,10 +135,16 @@ func TestUploadURL(t *testing.T) {
 		if !strings.HasPrefix(url, e.Endpoint+"/"+e.Bucket+"/inbox/acme/leverans%20mars.csv?") {
 			t.Fatalf("url %s", url)
 		}
-		if !strings.Contains(out, "\ncurl -T 'leverans mars.csv' '"+url+"'\n") {
+		if !strings.Contains(out, "\ncurl --fail-with-body -T 'leverans mars.csv' -H 'If-None-Match: *' '"+url+"'\n") {
 			t.Fatalf("no curl line for the URL in\n%s", out)
 		}
-		putURL(t, url, delivery)
+		if code := putURL(t, url, once, delivery); code != http.StatusOK {
+			t.Fatalf("PUT: %d", code)
+		}
+		// The URL uploads once: a second PUT cannot replace the delivery.
+		if code := putURL(t, url, once, []byte("replaced")); code != http.StatusPreconditionFailed {
+			t.Fatalf("second PUT: %d, want 412", code)
+		}
 		if got := stored(t, "inbox/acme/leverans mars.csv"); !bytes.Equal(got, delivery) {
 			t.Fatalf("stored %d bytes, want the %d uploaded", len(got), len(delivery))
 		}
@@ -168,6 +178,12 @@ func TestUploadURL(t *testing.T) {
 			if got := stored(t, "inbox/beta.se/"+name); !bytes.Equal(got, delivery) {
 				t.Fatalf("stored %d bytes, want %d", len(got), len(delivery))
 			}
+			// Run again, the line fails (exit status) and says why.
+			again := exec.CommandContext(t.Context(), "sh", "-c", strings.TrimSpace(line))
+			again.Dir = dir
+			if msg, err := again.CombinedOutput(); err == nil || !bytes.Contains(msg, []byte("PreconditionFailed")) {
+				t.Fatalf("second upload with %s: %v, want a failure naming PreconditionFailed: %s", line, err, msg)
+			}
 		}
 	})
 
@@ -186,13 +202,16 @@ func TestUploadURL(t *testing.T) {
 			t.Fatalf("%v: %s", err, out)
 		}
 		if got.Bucket != e.Bucket || got.Key != "inbox/acme/d2.csv" || got.Method != http.MethodPut ||
-			len(got.Headers) != 0 || !strings.HasPrefix(got.URL, public+"/") || got.Curl != "curl -T 'd2.csv' '"+got.URL+"'" {
+			len(got.Headers) != 1 || got.Headers["If-None-Match"] != "*" || !strings.HasPrefix(got.URL, public+"/") ||
+			got.Curl != "curl --fail-with-body -T 'd2.csv' -H 'If-None-Match: *' '"+got.URL+"'" {
 			t.Fatalf("json %+v", got)
 		}
 		if d := time.Until(got.Expires); d < 9*time.Minute || d > 10*time.Minute {
 			t.Fatalf("expires in %v", d)
 		}
-		putURL(t, got.URL, delivery)
+		if code := putURL(t, got.URL, got.Headers, delivery); code != http.StatusOK {
+			t.Fatalf("PUT: %d", code)
+		}
 		if b := stored(t, got.Key); !bytes.Equal(b, delivery) {
 			t.Fatal("stored object differs")
 		}
@@ -266,6 +285,29 @@ func TestUploadURL(t *testing.T) {
 		}
 		if len(keys) != 4 {
 			t.Fatalf("bucket holds %v, want only the four uploads", keys)
+		}
+	})
+
+	// --allow-overwrite signs no condition: a second upload replaces the
+	// first (the watcher then washes the new version as a run of its own).
+	t.Run("allow overwrite", func(t *testing.T) {
+		code, out, errOut := runCLI(t, "upload-url", "--config", conf, "--supplier", "acme", "--name", "d2.csv",
+			"--json", "--allow-overwrite")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		var got uploadURL
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		if len(got.Headers) != 0 || got.Curl != "curl --fail-with-body -T 'd2.csv' '"+got.URL+"'" {
+			t.Fatalf("json %+v: want no signed headers", got)
+		}
+		if code := putURL(t, got.URL, nil, []byte("second version")); code != http.StatusOK {
+			t.Fatalf("PUT over d2.csv: %d", code)
+		}
+		if b := stored(t, got.Key); string(b) != "second version" {
+			t.Fatalf("stored %q, want the second version", b)
 		}
 	})
 
