@@ -151,9 +151,7 @@ func TestUploadURL(t *testing.T) {
 	})
 
 	t.Run("printed curl line", func(t *testing.T) {
-		if _, err := exec.LookPath("curl"); err != nil {
-			t.Skip("curl not installed")
-		}
+		testenv.Binary(t, "curl") // the printed line runs curl from PATH
 		// curl globs [] and {} in -T names unless told not to; a quote
 		// must survive the shell.
 		for _, name := range []string{"delivery.csv", "lista {v2} [x] 'a'.csv"} {

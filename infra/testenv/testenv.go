@@ -56,6 +56,10 @@ func binary(t testing.TB, name string) string {
 	return ""
 }
 
+// Binary is the path of the tool name that a test runs (curl, say): it
+// skips t where the tool is missing, and fails it under CI=true.
+func Binary(t testing.TB, name string) string { return binary(t, name) }
+
 // freePort returns a loopback port that was free a moment ago.
 func freePort(t testing.TB) int {
 	t.Helper()
