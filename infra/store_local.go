@@ -123,32 +123,15 @@ func (s *LocalStore) Stat(_ context.Context, key string) (ObjectInfo, error) {
 }
 
 // List implements BucketReader. Temporary files of writes in progress are
-// not listed.
+// not listed. Symbolic links are followed, as a shell would: a linked file
+// is listed under the link's name with the target's size and time, a
+// linked folder is walked (a register folder linked to this month's files
+// is the usual case); a link that leads nowhere, or back into a folder
+// being walked, is skipped.
 func (s *LocalStore) List(ctx context.Context, prefix string) iter.Seq2[ObjectInfo, error] {
 	return func(yield func(ObjectInfo, error) bool) {
 		var keys []ObjectInfo
-		err := filepath.WalkDir(s.root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if d.IsDir() || strings.HasPrefix(d.Name(), ".tmp-") {
-				return nil
-			}
-			rel, _ := filepath.Rel(s.root, p)
-			key := filepath.ToSlash(rel)
-			if !strings.HasPrefix(key, prefix) {
-				return nil
-			}
-			info, err := d.Info()
-			if err != nil {
-				return err
-			}
-			keys = append(keys, ObjectInfo{Key: key, Size: info.Size(), Modified: info.ModTime()})
-			return nil
-		})
+		err := s.walk(ctx, s.root, "", prefix, nil, func(o ObjectInfo) { keys = append(keys, o) })
 		sort.Slice(keys, func(i, j int) bool { return keys[i].Key < keys[j].Key })
 		for _, k := range keys {
 			if !yield(k, nil) {
@@ -159,6 +142,60 @@ func (s *LocalStore) List(ctx context.Context, prefix string) iter.Seq2[ObjectIn
 			yield(ObjectInfo{}, err)
 		}
 	}
+}
+
+// walk lists the files under dir, whose key prefix is rel ("" or ending in
+// "/"), that start with prefix. parents are the real paths of the folders
+// being walked, to stop at a link back into one of them.
+func (s *LocalStore) walk(ctx context.Context, dir, rel, prefix string, parents []string, add func(ObjectInfo)) error {
+	if !strings.HasPrefix(prefix, rel) && !strings.HasPrefix(rel, prefix) {
+		return nil // nothing under rel can match
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return err
+	}
+	for _, p := range parents {
+		if p == real {
+			return nil
+		}
+	}
+	parents = append(parents, real)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, d := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		name := d.Name()
+		if strings.HasPrefix(name, ".tmp-") {
+			continue
+		}
+		p, key := filepath.Join(dir, name), rel+name
+		var info fs.FileInfo
+		if d.Type()&fs.ModeSymlink != 0 {
+			if info, err = os.Stat(p); err != nil {
+				continue // a dangling link: nothing to read
+			}
+		} else if info, err = d.Info(); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // removed since ReadDir
+			}
+			return err
+		}
+		if info.IsDir() {
+			if err := s.walk(ctx, p, key+"/", prefix, parents, add); err != nil {
+				return err
+			}
+			continue
+		}
+		if info.Mode().IsRegular() && strings.HasPrefix(key, prefix) {
+			add(ObjectInfo{Key: key, Size: info.Size(), Modified: info.ModTime()})
+		}
+	}
+	return nil
 }
 
 // ListKeys implements BucketReader.
