@@ -148,20 +148,35 @@ func RegisterOptions(defaultCountry string) registers.LoadOptions {
 }
 
 // LoadSetup loads a registers folder: the suppression registers and the
-// postal code directory. opts come from RegisterOptions, plus forget keys
-// and a cache.
+// postal code directory, at the same time. opts come from RegisterOptions,
+// plus forget keys and a cache.
 func LoadSetup(ctx context.Context, src registers.Source, opts registers.LoadOptions) (*Setup, error) {
-	set, err := registers.Load(ctx, src, opts)
-	if err != nil {
-		return nil, err
+	var (
+		set     *registers.Set
+		setErr  error
+		setDone = make(chan struct{})
+	)
+	go func() {
+		defer close(setDone)
+		set, setErr = registers.Load(ctx, src, opts)
+	}()
+	dir, version, pcErr := loadPostcodes(ctx, src, opts)
+	<-setDone
+	if setErr != nil {
+		return nil, setErr
 	}
-	s := &Setup{Registers: set}
+	if pcErr != nil {
+		return nil, pcErr
+	}
+	return &Setup{Registers: set, Postcodes: dir, PostcodesVersion: version}, nil
+}
+
+// loadPostcodes loads the newest postal code directory; nil if there is
+// none.
+func loadPostcodes(ctx context.Context, src registers.Source, opts registers.LoadOptions) (*rules.PostcodeDir, string, error) {
 	rc, version, err := registers.OpenNewest(ctx, src, PostcodesRegister)
-	if err != nil {
-		return nil, err
-	}
-	if rc == nil {
-		return s, nil
+	if err != nil || rc == nil {
+		return nil, "", err
 	}
 	defer rc.Close()
 	// A worker process loads each directory version once, like the
@@ -173,19 +188,17 @@ func LoadSetup(ctx context.Context, src registers.Source, opts registers.LoadOpt
 	ck := id + "\x00" + version
 	if opts.Cache != nil && id != "" {
 		if dir, ok := postcodeCache.Load(ck); ok {
-			s.Postcodes, s.PostcodesVersion = dir.(*rules.PostcodeDir), version
-			return s, nil
+			return dir.(*rules.PostcodeDir), version, nil
 		}
 	}
 	dir, err := rules.LoadPostcodes(rc)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", PostcodesRegister, err)
+		return nil, "", fmt.Errorf("%s: %w", PostcodesRegister, err)
 	}
 	if opts.Cache != nil && id != "" {
 		postcodeCache.Store(ck, dir)
 	}
-	s.Postcodes, s.PostcodesVersion = dir, version
-	return s, nil
+	return dir, version, nil
 }
 
 // postcodeCache holds postal code directories by source and version for

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestHashLower(t *testing.T) {
@@ -250,5 +251,44 @@ func TestE164KeyAndPNRKey(t *testing.T) {
 	}
 	if k, ok := pnrKey("198112289874"); !ok || k != 198112289874 {
 		t.Errorf("pnrKey = %d, %v", k, ok)
+	}
+}
+
+// TestParseDay: parseDay accepts exactly what time.Parse(time.DateOnly)
+// accepts, and gives the same day.
+func TestParseDay(t *testing.T) {
+	in := []string{"2026-11-01", "2024-02-29", "2023-02-29", "2026-04-31", "2026-13-01", "2026-00-10", "2026-01-00",
+		"0000-01-01", "9999-12-31", "1970-01-01", "1969-12-31", "2026-1-01", "2026-01-1", "26-01-01", "2026/01/01",
+		"2026-01-01 ", " 2026-01-01", "2026-01-0a", "２026-01-01", "", "2026-01-01T00:00:00Z", "+026-01-01", "2026-+1-01"}
+	for d := time.Date(1899, 12, 25, 0, 0, 0, 0, time.UTC); d.Year() < 2101; d = d.AddDate(0, 0, 13) {
+		in = append(in, d.Format(time.DateOnly))
+	}
+	for _, s := range in {
+		got, ok := parseDay(s)
+		tm, err := time.Parse(time.DateOnly, s)
+		if ok != (err == nil) || ok && got != dayOf(tm) {
+			t.Errorf("parseDay(%q) = %v, %v; time.Parse: %v, %v", s, got, ok, tm, err)
+		}
+	}
+}
+
+// TestCompaniesIdOf: the written forms of one company share its id, and
+// an empty name is no company.
+func TestCompaniesIdOf(t *testing.T) {
+	var cs companies
+	a := cs.idOf("Acme AB")
+	for _, w := range []string{"acme ab", " ACME AB ", "Acme AB", "\tAcme AB"} {
+		if got := cs.idOf(w); got != a {
+			t.Errorf("idOf(%q) = %d, want %d", w, got, a)
+		}
+	}
+	if b := cs.idOf("Beta AB"); b == a || b == noCompany {
+		t.Errorf("idOf(Beta AB) = %d", b)
+	}
+	if got := cs.idOf("  "); got != noCompany {
+		t.Errorf("idOf(blank) = %d, want noCompany", got)
+	}
+	if cs.find("acme ab") != a || cs.find("gamma") != noCompany {
+		t.Errorf("find: %d %d", cs.find("acme ab"), cs.find("gamma"))
 	}
 }

@@ -1,10 +1,12 @@
 package registers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -15,7 +17,7 @@ import (
 // garbage collector does not scan its entries (hundreds of thousands for a
 // large delivery's registers) at every cycle of a run.
 type Consents struct {
-	byPhone   map[uint64]span // into list
+	byPhone   groups // into list
 	list      []consent
 	companies companies
 	phones    *KeySet // the keys of byPhone: most listed numbers have no consent, and a set rules them out cheaper than the map
@@ -27,19 +29,17 @@ type consent struct {
 	date    day
 }
 
-// span is where one key's entries are in a list.
-type span struct{ start, n uint32 }
-
 // of returns the entries of k.
 func (c *Consents) of(k uint64) []consent {
-	sp := c.byPhone[k]
-	return c.list[sp.start : sp.start+sp.n]
+	i, j := c.byPhone.span(k)
+	return c.list[i:j]
 }
 
 // companies interns company names (trimmed, lower-cased) as indexes.
 type companies struct {
-	ids   map[string]uint32
-	names []string
+	ids     map[string]uint32
+	names   []string
+	written map[string]uint32 // ids by the names as entries write them (see idOf)
 }
 
 func (cs *companies) id(name string) uint32 {
@@ -54,6 +54,27 @@ func (cs *companies) id(name string) uint32 {
 	return id
 }
 
+// idOf is the id of the company a register entry names, as written
+// (untrimmed, any case); noCompany if it names none. Entries name a few
+// companies many times: the written forms are remembered, so most entries
+// cost one map lookup and no allocation.
+func (cs *companies) idOf(written string) uint32 {
+	if id, ok := cs.written[written]; ok {
+		return id
+	}
+	id := noCompany
+	if name := foldCompany(written); name != "" {
+		id = cs.id(name)
+	}
+	if len(cs.written) < 1<<12 {
+		if cs.written == nil {
+			cs.written = map[string]uint32{}
+		}
+		cs.written[strings.Clone(written)] = id
+	}
+	return id
+}
+
 // find is the id of name, or noCompany if no entry names it.
 func (cs *companies) find(name string) uint32 {
 	if id, ok := cs.ids[name]; ok {
@@ -64,8 +85,8 @@ func (cs *companies) find(name string) uint32 {
 
 const noCompany = ^uint32(0)
 
-// grouped collects entries by key in a pointer-free map of spans into one
-// list, each key's entries in the order they were added.
+// grouped collects entries by key, each key's entries in the order they
+// were added, for groups.
 type grouped[V any] struct {
 	keys []uint64
 	vals []V
@@ -73,34 +94,61 @@ type grouped[V any] struct {
 
 func (g *grouped[V]) add(k uint64, v V) { g.keys, g.vals = append(g.keys, k), append(g.vals, v) }
 
-func (g *grouped[V]) build() (map[uint64]span, []V, *KeySet) {
-	m := make(map[uint64]span)
-	for _, k := range g.keys {
-		sp := m[k]
-		sp.n++
-		m[k] = sp
+// groups finds a key's entries in a list. It is sorted arrays, not a map:
+// built by one sort instead of a map access per entry, which for half a
+// million consents took most of their load time, and with no pointers for
+// the garbage collector to scan. A lookup is a binary search; lookups are
+// rare, since the KeySet of the keys rules out most numbers first.
+type groups struct {
+	keys   []uint64 // ascending, unique
+	starts []uint32 // key i's entries are list[starts[i]:starts[i+1]]
+}
+
+// span is where k's entries are in the list: empty if none.
+func (g *groups) span(k uint64) (start, end uint32) {
+	if i, ok := slices.BinarySearch(g.keys, k); ok {
+		return g.starts[i], g.starts[i+1]
 	}
-	keys := make([]uint64, 0, len(m))
-	var off uint32
-	for k, sp := range m {
-		m[k] = span{start: off}
-		off += sp.n
-		keys = append(keys, k)
+	return 0, 0
+}
+
+// bytes is the memory g holds.
+func (g *groups) bytes() int64 { return int64(len(g.keys))*8 + int64(len(g.starts))*4 }
+
+// build returns the groups, the entries ordered by key, and the set of the
+// keys.
+func (g *grouped[V]) build() (groups, []V, *KeySet) {
+	type entry struct {
+		k uint64
+		i uint32 // order added: ties keep it
 	}
-	list := make([]V, len(g.vals))
+	es := make([]entry, len(g.keys))
 	for i, k := range g.keys {
-		sp := m[k]
-		list[sp.start+sp.n] = g.vals[i]
-		sp.n++
-		m[k] = sp
+		es[i] = entry{k, uint32(i)}
 	}
-	return m, list, newKeySet(keys)
+	slices.SortFunc(es, func(a, b entry) int {
+		if c := cmp.Compare(a.k, b.k); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
+	})
+	var out groups
+	list := make([]V, len(es))
+	for j, e := range es {
+		if j == 0 || e.k != es[j-1].k {
+			out.keys = append(out.keys, e.k)
+			out.starts = append(out.starts, uint32(j))
+		}
+		list[j] = g.vals[e.i]
+	}
+	out.starts = append(out.starts, uint32(len(es)))
+	return out, list, newKeySet(out.keys)
 }
 
 // Customers are customer relationships lifting NIX, by number or by
 // personnummer.
 type Customers struct {
-	byPhone, byPNR     map[uint64]span // into phoneList, pnrList
+	byPhone, byPNR     groups // into phoneList, pnrList
 	phoneList, pnrList []customer
 	companies          companies
 	phones             *KeySet // the keys of byPhone
@@ -114,13 +162,13 @@ type customer struct {
 }
 
 func (c *Customers) ofPhone(k uint64) []customer {
-	sp := c.byPhone[k]
-	return c.phoneList[sp.start : sp.start+sp.n]
+	i, j := c.byPhone.span(k)
+	return c.phoneList[i:j]
 }
 
 func (c *Customers) ofPNR(k uint64) []customer {
-	sp := c.byPNR[k]
-	return c.pnrList[sp.start : sp.start+sp.n]
+	i, j := c.byPNR.span(k)
+	return c.pnrList[i:j]
 }
 
 const ongoing day = 1<<31 - 1
@@ -176,12 +224,12 @@ func loadConsents(ctx context.Context, src Source, files []file, opts *LoadOptio
 	err := forTables(ctx, src, files, []string{"phone", "company", "consent_date"}, func(t *table) error {
 		k, ok := opts.PhoneKey(t.get("phone"))
 		d, dok := parseDay(t.get("consent_date"))
-		co := foldCompany(t.get("company"))
-		if !ok || !dok || co == "" {
+		co := c.companies.idOf(t.get("company"))
+		if !ok || !dok || co == noCompany {
 			in.Skipped++ // a consent that cannot be read lifts nothing
 			return nil
 		}
-		g.add(k, consent{c.companies.id(co), d})
+		g.add(k, consent{co, d})
 		c.n++
 		return nil
 	})
@@ -189,7 +237,7 @@ func loadConsents(ctx context.Context, src Source, files []file, opts *LoadOptio
 		return nil, err
 	}
 	c.byPhone, c.list, c.phones = g.build()
-	in.Entries, in.Bytes = c.n, int64(c.n)*32+c.phones.Bytes()
+	in.Entries, in.Bytes = c.n, int64(c.n)*8+c.byPhone.bytes()+c.phones.Bytes()
 	return &loaded{in, c}, nil
 }
 
@@ -201,7 +249,7 @@ func loadCustomers(ctx context.Context, src Source, files []file, opts *LoadOpti
 	var byPhone, byPNR grouped[customer]
 	in := newInfo(CustomersName, files)
 	err := forTables(ctx, src, files, []string{"phone_or_pnr", "company", "contract_end"}, func(t *table) error {
-		v, co, end := t.get("phone_or_pnr"), foldCompany(t.get("company")), ongoing
+		v, co, end := t.get("phone_or_pnr"), c.companies.idOf(t.get("company")), ongoing
 		if s := t.get("contract_end"); s != "" {
 			d, ok := parseDay(s)
 			if !ok {
@@ -210,20 +258,20 @@ func loadCustomers(ctx context.Context, src Source, files []file, opts *LoadOpti
 			}
 			end = d
 		}
-		if co == "" {
+		if co == noCompany {
 			in.Skipped++
 			return nil
 		}
 		phoneOnly := strings.HasPrefix(v, "+") || strings.HasPrefix(v, "00")
 		if p, ok := opts.NormalisePNR(v); ok && !phoneOnly {
 			if k, ok := pnrKey(p); ok {
-				byPNR.add(k, customer{c.companies.id(co), end})
+				byPNR.add(k, customer{co, end})
 				c.n++
 				return nil
 			}
 		}
 		if k, ok := opts.PhoneKey(v); ok {
-			byPhone.add(k, customer{c.companies.id(co), end})
+			byPhone.add(k, customer{co, end})
 			c.n++
 			return nil
 		}
@@ -235,7 +283,7 @@ func loadCustomers(ctx context.Context, src Source, files []file, opts *LoadOpti
 	}
 	c.byPhone, c.phoneList, c.phones = byPhone.build()
 	c.byPNR, c.pnrList, c.pnrs = byPNR.build()
-	in.Entries, in.Bytes = c.n, int64(c.n)*32+c.phones.Bytes()+c.pnrs.Bytes()
+	in.Entries, in.Bytes = c.n, int64(c.n)*8+c.byPhone.bytes()+c.byPNR.bytes()+c.phones.Bytes()+c.pnrs.Bytes()
 	return &loaded{in, c}, nil
 }
 

@@ -76,6 +76,19 @@ func TestLoadErrors(t *testing.T) {
 			}
 		})
 	}
+	// Registers load in parallel; with two broken ones the error is still
+	// the first in Names order, every time.
+	two := map[string]string{
+		"consents/c-2026-01-01.csv": "phone,company\n0701234567,acme\n",
+		"dnc/d-2026-01-01.csv":      "kind,value\nphone,0701234567\n",
+		"nix/nix-2026-01-01.txt":    strings.Repeat("0701234567\n", 1000),
+	}
+	for range 20 {
+		_, err := Load(context.Background(), testStore(t, two), testOptions())
+		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "consents/") {
+			t.Fatalf("two broken registers: %v, want the consents error", err)
+		}
+	}
 	if _, err := Load(context.Background(), testStore(t, nil), LoadOptions{}); !errors.Is(err, ErrConfig) {
 		t.Errorf("no normalisers: %v", err)
 	}

@@ -14,7 +14,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Source is the read side of the store holding the registers folder (a
@@ -55,7 +58,8 @@ var ErrConfig = errors.New("registers config")
 
 // LoadOptions tells Load how to normalise register values: with the same
 // rules as the delivery, so that "070-123 45 67" in NIX matches the row's
-// "+46701234567".
+// "+46701234567". Registers load in parallel: the functions must be safe
+// for concurrent use.
 type LoadOptions struct {
 	// PhoneKey turns a raw register phone value into its E.164 digits as
 	// a uint64 (+46701234567 -> 46701234567); ok false if not a valid
@@ -202,7 +206,8 @@ var loaders = map[string]struct {
 
 // Load reads every register of the folder src points at. A missing or
 // empty sub-folder means the register is not used; a register that is
-// present but unreadable fails the load.
+// present but unreadable fails the load. Registers load in parallel, up to
+// one per core; an error names the first failing register in Names order.
 func Load(ctx context.Context, src Source, opts LoadOptions) (*Set, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
@@ -212,35 +217,27 @@ func Load(ctx context.Context, src Source, opts LoadOptions) (*Set, error) {
 		id = u.URL()
 	}
 	set := &Set{infos: map[string]Info{}, forgetKeys: opts.ForgetKeys}
-	for _, name := range Names {
-		files, err := listFiles(ctx, src, name)
-		if err != nil {
-			return nil, err
+	results := make([]*loaded, len(Names))
+	errs := make([]error, len(Names))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, name := range Names {
+		g.Go(func() error {
+			results[i], errs[i] = loadOne(ctx, src, id, name, &opts)
+			return nil
+		})
+	}
+	g.Wait()
+	for i, name := range Names {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		l := loaders[name]
-		if l.snapshotOf {
-			files = newest(files)
-		}
-		if len(files) == 0 {
+		if results[i] == nil {
 			set.infos[name] = Info{Name: name}
 			continue
 		}
-		load := func() (*loaded, error) { return l.fn(ctx, src, files, &opts) }
-		var ld *loaded
-		if opts.Cache != nil && id != "" {
-			ck, err := cacheKey(ctx, src, id, name, files)
-			if err != nil {
-				return nil, err
-			}
-			ld, err = opts.Cache.get(ctx, id+"\x00"+name, ck, load)
-			if err != nil {
-				return nil, err
-			}
-		} else if ld, err = load(); err != nil {
-			return nil, err
-		}
-		set.infos[name] = ld.info
-		set.assign(name, ld.value)
+		set.infos[name] = results[i].info
+		set.assign(name, results[i].value)
 	}
 	if set.Forget != nil && !opts.AllowMissingForgetKeys {
 		if err := set.Forget.checkKeys(opts.ForgetKeys); err != nil {
@@ -248,6 +245,31 @@ func Load(ctx context.Context, src Source, opts LoadOptions) (*Set, error) {
 		}
 	}
 	return set, nil
+}
+
+// loadOne loads one register, through the cache when there is one; nil
+// if its folder has no files.
+func loadOne(ctx context.Context, src Source, id, name string, opts *LoadOptions) (*loaded, error) {
+	files, err := listFiles(ctx, src, name)
+	if err != nil {
+		return nil, err
+	}
+	l := loaders[name]
+	if l.snapshotOf {
+		files = newest(files)
+	}
+	if len(files) == 0 {
+		return nil, nil
+	}
+	load := func() (*loaded, error) { return l.fn(ctx, src, files, opts) }
+	if opts.Cache == nil || id == "" {
+		return load()
+	}
+	ck, err := cacheKey(ctx, src, id, name, files)
+	if err != nil {
+		return nil, err
+	}
+	return opts.Cache.get(ctx, id+"\x00"+name, ck, load)
 }
 
 func (s *Set) assign(name string, v any) {
