@@ -9,6 +9,7 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -151,16 +152,14 @@ func (s *LocalStore) walk(ctx context.Context, dir, rel, prefix string, parents 
 	if !strings.HasPrefix(prefix, rel) && !strings.HasPrefix(rel, prefix) {
 		return nil // nothing under rel can match
 	}
-	real, err := filepath.EvalSymlinks(dir)
+	resolved, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		return err
 	}
-	for _, p := range parents {
-		if p == real {
-			return nil
-		}
+	if slices.Contains(parents, resolved) {
+		return nil
 	}
-	parents = append(parents, real)
+	parents = append(parents, resolved)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err

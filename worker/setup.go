@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/listwash/listwash/formats"
 	"github.com/listwash/listwash/worker/dedup"
 	"github.com/listwash/listwash/worker/registers"
@@ -151,19 +153,15 @@ func RegisterOptions(defaultCountry string) registers.LoadOptions {
 // postal code directory, at the same time. opts come from RegisterOptions,
 // plus forget keys and a cache.
 func LoadSetup(ctx context.Context, src registers.Source, opts registers.LoadOptions) (*Setup, error) {
-	var (
-		set     *registers.Set
-		setErr  error
-		setDone = make(chan struct{})
-	)
-	go func() {
-		defer close(setDone)
-		set, setErr = registers.Load(ctx, src, opts)
-	}()
+	var set *registers.Set
+	var g errgroup.Group
+	g.Go(func() (err error) {
+		set, err = registers.Load(ctx, src, opts)
+		return err
+	})
 	dir, version, pcErr := loadPostcodes(ctx, src, opts)
-	<-setDone
-	if setErr != nil {
-		return nil, setErr
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	if pcErr != nil {
 		return nil, pcErr

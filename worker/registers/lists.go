@@ -20,7 +20,7 @@ type Consents struct {
 	byPhone   groups // into list
 	list      []consent
 	companies companies
-	phones    *KeySet // the keys of byPhone: most listed numbers have no consent, and a set rules them out cheaper than the map
+	phones    *KeySet // the keys of byPhone: most listed numbers have no consent, and a set rules them out cheaper than a search
 	n         int
 }
 
